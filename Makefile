@@ -1,0 +1,59 @@
+# research-digest: `make site` and `make test` work as the first command on a fresh clone.
+# They create .venv (Python deps from requirements.lock) and node_modules (npm deps from package-lock.json)
+# when missing or when the dependency files changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CONTENT ?= content
+DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
+
+.PHONY: site test serve ingest lint clean bootstrap lock
+
+site: bootstrap ingest
+	@echo "Building pages is not implemented yet (issue #3): $(CONTENT)/ is up to date, but no _site/ was written."
+
+test: bootstrap
+	$(BIN)/ruff check generator tests
+	$(BIN)/python -m pytest
+
+# `make ingest` ingests the digests in content/digests/ that are new; `make ingest FILE=path` one file.
+ingest: $(PY_STAMP)
+ifdef FILE
+	$(BIN)/digest ingest --content $(CONTENT) "$(FILE)"
+else
+	@if [ -n "$(DIGESTS)" ]; then $(BIN)/digest ingest --content $(CONTENT) $(DIGESTS); \
+	else echo "No digests in $(CONTENT)/digests/: drop one there, or run make ingest FILE=path."; fi
+endif
+
+serve: bootstrap
+	@echo "The dev server is not implemented yet (issue #3): there is no site to serve." >&2; exit 2
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check generator tests
+
+bootstrap: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "research-digest needs Python 3.11 or newer ($(PYTHON) is older); set PYTHON=..." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for the lunr.js asset: install nodejs and npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Re-pin the Python dependencies after changing pyproject.toml.
+lock: $(PY_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+
+clean:
+	rm -rf _site .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

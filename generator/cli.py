@@ -1,0 +1,112 @@
+"""The `digest` command: parse options, call the library, print what happened, set the exit status.
+
+Errors the user can fix (bad input, broken content files) print one line, `digest: error: ...`, and
+exit with status 2; nothing here shows a traceback for them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.errors import DigestError
+from generator.ingest.merge import ACTIONS
+from generator.ingest.pipeline import FORMAT_CHOICES, DigestPlan, ingest_files
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit with status 2."""
+    click.echo(f"digest: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digest")
+def main() -> None:
+    """research-digest: turn research-paper digests into a static, searchable site."""
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--date {value!r} is not a date of the form YYYY-MM-DD")
+    return None
+
+
+def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    name = plan.source.path
+    if plan.already is not None:
+        click.echo(
+            f"{name}: already ingested as {plan.already.file} (digest of {plan.already.date}): "
+            f"skipped, {len(plan.changes)} papers unchanged"
+        )
+        return
+    click.echo(f"{name}: {plan.format} digest of {plan.date.isoformat()} (date {plan.date_rule})")
+    verb = "would write" if dry_run else "wrote"
+    for change in plan.changes:
+        if change.action == "skipped":
+            click.echo(f"  warning: {plan.source.path}: {change.reason}", err=True)
+        elif dry_run and change.action in ("new", "updated"):
+            click.echo(f"  {change.action}: {change.path} ({change.reason or change.title})")
+    if plan.copy_to is not None:
+        click.echo(f"  {verb} a copy of the digest to {plan.copy_to}")
+    counts = ", ".join(f"{plan.count(action)} {action}" for action in ACTIONS)
+    click.echo(f"  {sum(plan.count(a) for a in ACTIONS if a != 'skipped')} papers: {counts}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The content folder to write into.",
+)
+@click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="The digest's date (wins over the date line and the file name).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="auto",
+    show_default=True,
+    help="The digest's format; auto looks at the text.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
+def ingest(
+    files: tuple[Path, ...], content_dir: Path, date_text: str | None, fmt: str, dry_run: bool
+) -> None:
+    """Add the papers of digest FILES to the content folder (hand edits are kept)."""
+    started = time.perf_counter()
+    override = _parse_date(date_text)
+    try:
+        plans = ingest_files(list(files), content_dir, date_override=override, fmt=fmt, dry_run=dry_run)
+    except DigestError as exc:
+        fail(f"{exc} (nothing was written)")
+        return
+    for plan in plans:
+        _print_plan(plan, dry_run)
+    totals = ", ".join(f"{sum(p.count(a) for p in plans)} {a}" for a in ACTIONS)
+    seconds = time.perf_counter() - started
+    suffix = " (dry run: nothing was written)" if dry_run else f" in {content_dir}/"
+    click.echo(f"{len(plans)} digest(s): {totals} in {seconds:.2f}s{suffix}")
+
+
+if __name__ == "__main__":
+    main()

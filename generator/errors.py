@@ -1,0 +1,33 @@
+"""Errors the user can act on.
+
+Every stage raises these instead of letting library exceptions escape, so the CLI can print one line
+(`path:line: what is wrong`) and exit with status 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DigestError(Exception):
+    """A problem with the user's input or content, reported as one line."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
+        return f"{where}{self.message}"
+
+
+class ContentError(DigestError):
+    """A content file (paper, topics.yml, site.yml) is malformed."""
+
+
+class InputError(DigestError):
+    """A digest file given to `digest ingest` cannot be used."""

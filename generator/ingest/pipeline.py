@@ -1,0 +1,64 @@
+"""Ingest: digest files in, content files out, in two phases so a bad input writes nothing at all.
+
+Phase one reads, parses, dates and classifies every digest and plans every change against what
+content/ already holds; phase two writes. Any error in phase one stops the command with nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from generator.errors import InputError
+from generator.ingest.dates import resolve_date
+from generator.ingest.detect import FORMAT_CHOICES, choose_parser
+from generator.ingest.merge import DigestPlan, FileChange, apply, plan_digest
+from generator.ingest.source import load_source
+from generator.ingest.store import load_store
+from generator.topics import Topic, classify, load_topics
+
+__all__ = ["FORMAT_CHOICES", "DigestPlan", "ingest_files"]
+
+
+def ingest_files(
+    paths: Sequence[Path],
+    content_dir: Path,
+    *,
+    date_override: date | None = None,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    today: date | None = None,
+) -> list[DigestPlan]:
+    """Ingest digests into `content_dir`; returns one plan per digest (applied unless `dry_run`)."""
+    today = today or date.today()
+    topics = _topics(content_dir)
+    store = load_store(content_dir)
+    plans: list[DigestPlan] = []
+    for path in paths:
+        source = load_source(path)
+        fmt_used, parser = choose_parser(fmt, source.text, path)
+        parsed = parser(source.text)
+        if not parsed.papers:
+            detail = f" ({'; '.join(parsed.skipped)})" if parsed.skipped else ""
+            raise InputError(f"no papers found in this {fmt_used} digest{detail}", path)
+        digest_date, rule = resolve_date(
+            date_override, parsed.date_line, parsed.date_in_text, parsed.month_day, path, today
+        )
+        if digest_date is None:
+            raise InputError(f"cannot tell the digest's date ({rule}): pass --date YYYY-MM-DD", path)
+        for paper in parsed.papers:
+            paper.topics = classify(paper.title, paper.abstract, topics) if topics else []
+        plan = plan_digest(store, source, fmt_used, parsed.papers, digest_date, rule)
+        plan.changes.extend(FileChange("skipped", "", reason=why) for why in parsed.skipped)
+        if not topics:
+            plan.warnings.append(f"{content_dir / 'topics.yml'} is missing: new papers get no topics")
+        plans.append(plan)
+    if not dry_run:
+        apply(store, plans)
+    return plans
+
+
+def _topics(content_dir: Path) -> list[Topic]:
+    path = content_dir / "topics.yml"
+    return load_topics(path) if path.exists() else []

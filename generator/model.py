@@ -1,0 +1,112 @@
+"""The plain data every stage passes along: papers, links, parsed digests; and slugs.
+
+Kept free of I/O so ingest, build and the tests share one definition of what a paper is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 80
+
+
+@dataclass(frozen=True)
+class Link:
+    """A labelled URL shown as a button on the paper page (Code, Project page, arXiv, ...)."""
+
+    label: str
+    url: str
+
+
+@dataclass
+class Paper:
+    """One paper as a digest presents it, before it is merged into content/."""
+
+    id: str
+    title: str
+    abstract: str
+    line: int = 0
+    links: list[Link] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    arxiv: str | None = None
+
+
+@dataclass
+class ParsedDigest:
+    """What a digest parser returns: the papers in page order plus what it noticed on the way."""
+
+    format: str
+    papers: list[Paper]
+    date_line: str | None = None
+    date_in_text: date | None = None
+    month_day: tuple[int, int] | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of whitespace (tabs, NBSP, line breaks) to one space and trim the ends."""
+    return " ".join(text.split())
+
+
+def title_key(title: str) -> str:
+    """The form of a title used for identity: case, accents, punctuation and spacing do not matter."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.findall(r"\w+", folded))
+
+
+def paper_id(title: str, abstract: str | None = None) -> str:
+    """A stable id for a paper without an arXiv id: a hash of its normalised title (and abstract).
+
+    The abstract is mixed in only when two papers of one digest share a title, so the usual case stays
+    stable when the abstract is re-worded between digests.
+    """
+    material = title_key(title)
+    if abstract is not None:
+        material += "\n" + " ".join(re.findall(r"\w+", abstract.casefold()))
+    return "t-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
+
+
+def slugify(title: str, fallback: str = "paper") -> str:
+    """An ASCII slug (`[a-z0-9]+(-[a-z0-9]+)*`, at most 80 characters) for a file and URL name.
+
+    Accents are folded (é to e); a title with no ASCII letters or digits (CJK, emoji) gets
+    `<fallback>-<hash>`, which is stable because the hash is of the title itself. The result can never
+    contain `/` or `.`, so it cannot name a path outside its folder.
+    """
+    folded = unicodedata.normalize("NFKD", title)
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = "-".join(re.findall(r"[a-z0-9]+", ascii_text))
+    if not slug:
+        digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:10]
+        base = "-".join(re.findall(r"[a-z0-9]+", fallback.lower())) or "paper"
+        slug = f"{base}-{digest}"
+    return truncate_slug(slug, SLUG_MAX)
+
+
+def truncate_slug(slug: str, limit: int) -> str:
+    """Cut a slug to `limit` characters at a word boundary when one is near, never ending in `-`."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit]
+    if slug[limit] != "-" and "-" in cut and cut.rfind("-") > limit // 2:
+        cut = cut[: cut.rfind("-")]
+    return cut.strip("-")
+
+
+def unique_slug(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... (still within 80 characters) when the name is already used."""
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = truncate_slug(base, SLUG_MAX - len(suffix)) + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1

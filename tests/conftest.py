@@ -1,0 +1,29 @@
+"""Shared fixtures: where the repo and ../shared are, and a fresh content folder per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED = SHARED / "digests" / "hf-trending-may-9.txt"
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The founding digest; tests that need it skip (with the reason) when ../shared is absent."""
+    if not SEED.exists():
+        pytest.skip(f"../shared is absent: {SEED} not found (tests on real digests need it)")
+    return SEED
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """An empty content folder holding only the project's taxonomy, as a new site would."""
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(REPO / "content" / "topics.yml", content / "topics.yml")
+    return content
