@@ -10,10 +10,13 @@ NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
 
-.PHONY: site test serve ingest lint clean bootstrap lock
+.PHONY: site test serve check ingest lint clean bootstrap lock
+
+OUT ?= _site
+PORT ?= 8000
 
 site: bootstrap ingest
-	@echo "Building pages is not implemented yet (issue #3): $(CONTENT)/ is up to date, but no _site/ was written."
+	$(BIN)/digest build --content $(CONTENT) --out $(OUT) $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: bootstrap
 	$(BIN)/ruff check generator tests
@@ -28,8 +31,11 @@ else
 	else echo "No digests in $(CONTENT)/digests/: drop one there, or run make ingest FILE=path."; fi
 endif
 
-serve: bootstrap
-	@echo "The dev server is not implemented yet (issue #3): there is no site to serve." >&2; exit 2
+serve: bootstrap ingest
+	$(BIN)/digest serve --content $(CONTENT) --out $(OUT) --port $(PORT)
+
+check: $(PY_STAMP)
+	$(BIN)/digest check --content $(CONTENT) $(if $(wildcard $(OUT)/index.html),--site $(OUT))
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check generator tests

@@ -17,11 +17,20 @@ from generator import __version__
 from generator.errors import DigestError
 from generator.ingest.merge import ACTIONS
 from generator.ingest.pipeline import FORMAT_CHOICES, DigestPlan, ingest_files
+from generator.site import ContentErrors
 
 
 def fail(message: str) -> None:
     """Print a one-line error and exit with status 2."""
     click.echo(f"digest: error: {message}", err=True)
+    sys.exit(2)
+
+
+def fail_with(exc: DigestError, suffix: str = "") -> None:
+    """Print every problem of a content error (one line each) and exit with status 2."""
+    problems = exc.problems if isinstance(exc, ContentErrors) else [exc]
+    for problem in problems:
+        click.echo(f"digest: error: {problem}{suffix}", err=True)
     sys.exit(2)
 
 
@@ -106,6 +115,94 @@ def ingest(
     seconds = time.perf_counter() - started
     suffix = " (dry run: nothing was written)" if dry_run else f" in {content_dir}/"
     click.echo(f"{len(plans)} digest(s): {totals} in {seconds:.2f}s{suffix}")
+
+
+CONTENT_OPTION = click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The content folder to read.",
+)
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    default="_site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site.",
+)
+@click.option(
+    "--base-url", help="The URL the site is served from (canonical links, feeds); default: site.yml's."
+)
+def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
+    """Build the static site from the content folder (atomically: a failed build changes nothing)."""
+    from generator.build import build_site
+
+    try:
+        result = build_site(content_dir, out_dir, base_url)
+    except DigestError as exc:
+        fail_with(exc, " (nothing was written)")
+        return
+    click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/")
+    click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A built site whose internal links and anchors to check too.",
+)
+def check(content_dir: Path, site_dir: Path | None) -> None:
+    """Validate the content files and, given --site, every internal link of the built site."""
+    from generator.linkcheck import check_links
+    from generator.site import load_site
+
+    try:
+        site = load_site(content_dir)
+    except DigestError as exc:
+        fail_with(exc)
+        return
+    click.echo(
+        f"{content_dir}/: {len(site.papers)} papers, {len(site.topics)} topics, "
+        f"{len(site.digests)} digests: no problems"
+    )
+    if site_dir is None:
+        return
+    if not (site_dir / "index.html").exists():
+        fail(f"{site_dir}: no built site here (run digest build first)")
+    checked, broken = check_links(site_dir)
+    for link in broken:
+        click.echo(f"{site_dir}/{link.page}: broken link {link.target!r}: {link.reason}", err=True)
+    click.echo(f"{site_dir}/: {checked} internal links checked, {len(broken)} broken")
+    if broken:
+        sys.exit(1)
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    default="_site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site.",
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def serve(content_dir: Path, out_dir: Path, port: int) -> None:
+    """Build, serve on 127.0.0.1, rebuild on changes and reload the open browser tab."""
+    from generator.serve import serve as run_server
+
+    run_server(content_dir, out_dir, port=port)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,369 @@
+"""The dev server behind `digest serve`: build once, serve the site, rebuild on change, reload the browser.
+
+A development aid only: it binds 127.0.0.1, serves `out_dir` with the pretty URLs a static host gives, and
+injects a tiny live-reload script into the HTML it *sends*, never into the files on disk, so `_site/` stays
+exactly what `digest build` writes. Building is the build's job; this module only decides *when* to build.
+"""
+
+from __future__ import annotations
+
+import errno
+import mimetypes
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socketserver import TCPServer
+from typing import Any, NoReturn, Protocol
+from urllib.parse import unquote
+
+import click
+
+from generator.errors import DigestError
+
+REPO = Path(__file__).resolve().parents[1]
+LIVERELOAD_PATH = "/__livereload"
+# Polls once a second and reloads when the build generation differs from the one the page was served
+# with; while the server is gone it backs off to one request every 30 s instead of hammering.
+_RELOAD_SCRIPT = (
+    "<script data-digest-livereload>(()=>{const g='@GEN@';let d=1e3;const p=()=>fetch('"
+    + LIVERELOAD_PATH
+    + "',{cache:'no-store'}).then(r=>r.ok?r.text():Promise.reject()).then(t=>{if(/^\\d+$/.test(t)&&t!==g)"
+    "location.reload();d=1e3},()=>{d=Math.min(2*d,3e4)}).then(()=>setTimeout(p,d));setTimeout(p,d)})()"
+    "</script>"
+)
+_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8", ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2",
+}  # fmt: skip
+
+
+class BuildResultLike(Protocol):
+    pages: int
+    seconds: float
+
+
+Builder = Callable[[Path, Path], BuildResultLike]
+Snapshot = dict[str, tuple[int, int]]
+
+
+def _build_site(content_dir: Path, out_dir: Path) -> BuildResultLike:
+    """The real build, imported late so this module (and its tests) do not load the whole pipeline."""
+    from generator.build import build_site
+
+    return build_site(content_dir, out_dir)
+
+
+def content_type(path: Path) -> str:
+    """A fixed map for what the site holds, so the answer does not depend on the machine's mime.types."""
+    if path.name == "feed.xml":
+        return "application/atom+xml; charset=utf-8"
+    return _TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def inject_reload(html: bytes, generation: int) -> bytes:
+    """Put the live-reload script before the last `</body>` (or at the end), tagged with the generation."""
+    script = _RELOAD_SCRIPT.replace("@GEN@", str(generation)).encode()
+    at = html.lower().rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+def resolve_url_path(root: Path, url_path: str) -> Path | None:
+    """The file or folder a URL path names inside `root`, or None for anything that could step outside it.
+
+    Any `.`/`..` segment, backslash or NUL (after percent-decoding) is refused outright rather than
+    normalised, and the resolved path must still be inside `root`, so symlinks cannot leak files either.
+    """
+    parts = [p for p in unquote(url_path).split("/") if p]
+    if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
+        return None
+    try:
+        root = root.resolve()
+        target = root.joinpath(*parts)
+        inside = target.resolve().is_relative_to(root)
+        return target if inside and target.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def default_watch_dirs(content_dir: Path) -> list[Path]:
+    """What a build reads, hence what can change the site: the content, and our templates/ and static/."""
+    return [content_dir, *(d for d in (REPO / "templates", REPO / "static") if d.is_dir())]
+
+
+def snapshot(dirs: Sequence[Path], exclude: Path | None = None) -> Snapshot:
+    """(mtime, size) of every file under `dirs`: stdlib polling, no watcher library or OS-specific API.
+
+    Hidden files (editor swap files, the build's temp folders) and `exclude` (the output folder and its
+    temp siblings, should it sit inside a watched folder) are skipped so a build never triggers itself.
+    """
+    skip = exclude.resolve() if exclude is not None else None
+    found: Snapshot = {}
+    for top in dirs:
+        for folder, subdirs, files in os.walk(top):
+            subdirs[:] = [
+                d for d in subdirs if not d.startswith(".") and not _is_output(Path(folder, d), skip)
+            ]
+            for name in files:
+                if name.startswith(".") or name.endswith("~"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:  # deleted between the listing and the stat: the next poll sees it
+                    continue
+                found[path] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def _is_output(folder: Path, out: Path | None) -> bool:
+    if out is None:
+        return False
+    real = folder.resolve()
+    return real == out or (real.parent == out.parent and real.name.startswith(out.name))
+
+
+def _display(path: Path) -> str:
+    try:
+        shown: Path | str = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = path
+    return f"{str(shown).rstrip('/')}/"
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    site: DevServer
+
+    def server_bind(self) -> None:
+        """Skip HTTPServer's reverse-DNS lookup of the host, which can stall for seconds on some machines."""
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the browser left mid-response: not an error
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._respond(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(with_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: a request line per poll would bury the rebuild messages the user is watching for."""
+
+    def _respond(self, with_body: bool) -> None:
+        site = self.server.site
+        path, _, query = self.path.partition("?")
+        path = path.partition("#")[0]
+        if path == LIVERELOAD_PATH:
+            self._send(200, "text/plain; charset=utf-8", str(site.generation).encode(), with_body)
+            return
+        target = resolve_url_path(site.out_dir, path)
+        if target is not None and target.is_dir():
+            if not path.endswith("/"):  # relative links in the page only work from the folder's URL
+                location = path + "/" + (f"?{query}" if query else "")
+                self._send(302, "text/plain; charset=utf-8", b"", with_body, location)
+                return
+            target = target / "index.html"
+        status = 200
+        if target is None or not target.is_file():
+            status, target = 404, site.out_dir / "404.html"
+        try:
+            data = target.read_bytes()
+        except OSError:  # no 404 page, or the site vanished mid-swap
+            self._send(404, "text/plain; charset=utf-8", b"404 not found\n", with_body)
+            return
+        if target.suffix == ".html":
+            data = inject_reload(data, site.generation)
+        self._send(status, content_type(target), data, with_body)
+
+    def _send(self, status: int, ctype: str, data: bytes, with_body: bool, location: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
+
+
+class DevServer:
+    """The HTTP server plus the watcher, so tests can run one on port 0 in threads and stop it cleanly.
+
+    Binding happens in the constructor: a busy port fails at once (as OSError), before any build.
+    """
+
+    def __init__(
+        self,
+        content_dir: Path,
+        out_dir: Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        builder: Builder | None = None,
+        watch_dirs: Sequence[Path] | None = None,
+        poll_interval: float = 0.5,
+        echo: Callable[..., Any] = click.echo,
+    ) -> None:
+        self.content_dir, self.out_dir = Path(content_dir), Path(out_dir)
+        self.builder = builder or _build_site
+        self.watch_dirs = list(watch_dirs) if watch_dirs is not None else default_watch_dirs(self.content_dir)
+        self.poll_interval = poll_interval
+        self.echo = echo
+        self.generation = 0  # bumped after each good build; read by /__livereload and the pages' script
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.site = self
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def build(self, verb: str = "rebuilt") -> DigestError | None:
+        """Run the builder once; the user's content errors are returned (to report), anything else raises."""
+        try:
+            result = self.builder(self.content_dir, self.out_dir)
+        except DigestError as exc:
+            return exc
+        self.generation += 1  # only the watcher thread (or the first build, before it starts) writes this
+        self.echo(f"{verb} {result.pages} pages in {result.seconds:.2f}s")
+        return None
+
+    def first_build(self) -> bool:
+        """Build once; True when there is a site to serve: this build's, or a previous one left in out_dir."""
+        error = self.build("built")
+        if error is None:
+            return True
+        previous = (self.out_dir / "index.html").is_file()
+        suffix = f" (serving the previous build in {_display(self.out_dir)})" if previous else ""
+        self.echo(f"digest: error: {error}{suffix}", err=True)
+        return previous
+
+    def start(self) -> DevServer:
+        """Serve and watch in background threads (tests, embedding); `stop` ends both."""
+        self._start_watcher()
+        http = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": min(self.poll_interval, 0.1)},  # how long stop() may wait
+            name="digest-serve-http",
+        )
+        http.start()
+        self._threads.append(http)
+        return self
+
+    def serve_forever(self) -> None:
+        """Watch in a thread and serve in this one until Ctrl-C, then stop without a traceback."""
+        self._start_watcher()
+        try:
+            self._httpd.serve_forever(poll_interval=0.1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and watching, close the socket and join the threads; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if any(t.name == "digest-serve-http" for t in self._threads):
+            self._httpd.shutdown()
+        self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> DevServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start_watcher(self) -> None:
+        # The first snapshot is taken here, not in the thread, so no change made after start() is missed.
+        last = snapshot(self.watch_dirs, self.out_dir)
+        watcher = threading.Thread(target=self._watch, args=(last,), name="digest-serve-watch", daemon=True)
+        watcher.start()
+        self._threads.append(watcher)
+
+    def _watch(self, last: Snapshot) -> None:
+        while not self._stop.wait(self.poll_interval):
+            try:
+                current = snapshot(self.watch_dirs, self.out_dir)
+                if current == last:
+                    continue
+                while not self._stop.wait(self.poll_interval):  # debounce: stable for one interval
+                    settled = snapshot(self.watch_dirs, self.out_dir)
+                    if settled == current:
+                        break
+                    current = settled
+                else:
+                    return
+                last = current
+                error = self.build()
+                if error is not None:
+                    self.echo(f"digest: error: {error} (still serving the previous build)", err=True)
+            except Exception as exc:  # a bug in the build must not end watching: say so and go on
+                self.echo(
+                    f"digest: error: rebuild failed: {type(exc).__name__}: {exc} "
+                    "(still serving the previous build; run digest build for the traceback)",
+                    err=True,
+                )
+
+
+def _fail(echo: Callable[..., Any], message: str) -> NoReturn:
+    echo(f"digest: error: {message}", err=True)
+    raise SystemExit(2)
+
+
+def serve(
+    content_dir: Path,
+    out_dir: Path,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    *,
+    builder: Builder | None = None,
+    watch_dirs: Sequence[Path] | None = None,
+    poll_interval: float = 0.5,
+    echo: Callable[..., Any] = click.echo,
+) -> None:
+    """Build, then serve `out_dir` on host:port with rebuild-on-change and live reload until Ctrl-C.
+
+    Exits with status 2 (SystemExit) when the port is taken or the first build fails with no previous
+    site in `out_dir`; `builder` defaults to `generator.build.build_site`.
+    """
+    try:
+        server = DevServer(
+            content_dir, out_dir, port, host, builder=builder, watch_dirs=watch_dirs,
+            poll_interval=poll_interval, echo=echo,
+        )  # fmt: skip
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            _fail(echo, f"port {port} is in use; pass --port N")
+        _fail(echo, f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    try:
+        if not server.first_build():
+            raise SystemExit(2)
+        watching = ", ".join(_display(d) for d in server.watch_dirs)
+        echo(f"Serving {_display(server.out_dir)} at {server.url} (watching {watching}; Ctrl-C to stop)")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

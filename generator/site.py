@@ -1,0 +1,244 @@
+"""Loading content/ into the Site model the build renders, validating every file first.
+
+All problems are collected (not just the first) so `digest check` can list them all, and `digest build`
+stops before writing anything when there is one. Each problem names `path:line`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.content import ContentFile, read_content_file, read_text
+from generator.errors import ContentError
+from generator.markdown import render
+from generator.model import SLUG_RE, Link
+from generator.topics import Topic, load_topics
+
+REQUIRED = ("id", "title", "date", "topics", "links", "source")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class SiteConfig:
+    """content/site.yml: what the site calls itself and where it lives."""
+
+    title: str = "Research Digest"
+    description: str = ""
+    base_url: str = ""
+    repository: str = ""
+    branch: str = "main"
+
+
+@dataclass
+class SitePaper:
+    """A paper ready to render: validated fields plus its body as HTML and as plain text."""
+
+    slug: str
+    id: str
+    title: str
+    date: str
+    digests: list[str]
+    topics: list[str]
+    links: list[Link]
+    source: str
+    authors: list[str]
+    arxiv: str | None
+    html: str
+    text: str
+    content_path: str
+
+
+@dataclass
+class Site:
+    """Everything the build renders: config, taxonomy, papers newest first, digests newest first."""
+
+    config: SiteConfig
+    topics: list[Topic]
+    papers: list[SitePaper]
+    digests: dict[str, list[SitePaper]] = field(default_factory=dict)
+
+    def topic(self, slug: str) -> Topic:
+        return next(t for t in self.topics if t.slug == slug)
+
+    def papers_in_topic(self, slug: str) -> list[SitePaper]:
+        return [p for p in self.papers if slug in p.topics]
+
+
+class ContentErrors(ContentError):
+    """Several content problems at once; str() is the first, `.problems` has them all."""
+
+    def __init__(self, problems: list[ContentError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.path, first.line)
+        self.problems = problems
+
+
+def plain_text(html_text: str) -> str:
+    """The text of rendered HTML, for snippets, related papers and search."""
+    return " ".join(html.unescape(_TAG_RE.sub(" ", html_text)).split())
+
+
+def load_config(content_dir: Path) -> SiteConfig:
+    """Read site.yml; a missing file means defaults, a malformed one is an error."""
+    path = content_dir / "site.yml"
+    if not path.exists():
+        return SiteConfig()
+    try:
+        data = yaml.safe_load(read_text(path)) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ContentError(f"not valid YAML: {exc.problem}", path, mark.line + 1 if mark else 1) from exc
+    if not isinstance(data, dict):
+        raise ContentError("must be a mapping of settings", path, 1)
+    config = SiteConfig()
+    for key in ("title", "description", "base_url", "repository", "branch"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ContentError(f"{key!r} must be a string", path, _key_line(read_text(path), key, 0))
+        setattr(config, key, value.strip())
+    return config
+
+
+def _key_line(text: str, key: str, offset: int) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith(f"{key}:"):
+            return number + offset
+    return 1 + offset
+
+
+def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentError]:
+    """Every problem with one paper file, each at the line of the offending field."""
+    meta, path = content.meta, content.path
+    problems: list[ContentError] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(ContentError(message, path, _key_line(content.front_matter_text, key, 1)))
+
+    if not SLUG_RE.fullmatch(path.stem) or len(path.stem) > 80:
+        problems.append(ContentError("file name must be a slug: a-z, 0-9 and hyphens, at most 80", path, 1))
+    for key in REQUIRED:
+        if key not in meta:
+            problems.append(ContentError(f"front matter lacks the required field {key!r}", path, 1))
+    for key in ("id", "title", "source"):
+        if key in meta and (not isinstance(meta[key], str) or not meta[key].strip()):
+            problem(key, f"{key!r} must be a non-empty string")
+    dates = [meta.get("date")] + (meta.get("digests") if isinstance(meta.get("digests"), list) else [])
+    for value in dates:
+        if value is not None and not _valid_date(value):
+            problem("date" if value == meta.get("date") else "digests", f"{value!r} is not a YYYY-MM-DD date")
+    if "digests" in meta and not isinstance(meta["digests"], list):
+        problem("digests", "'digests' must be a list of YYYY-MM-DD dates")
+    topics = meta.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        problem("topics", "'topics' must be a list of topic slugs")
+    else:
+        for slug in topics:
+            if slug not in topic_slugs:
+                problem("topics", f"unknown topic {slug!r} (not in topics.yml)")
+    links = meta.get("links", [])
+    if not isinstance(links, list):
+        problem("links", "'links' must be a list of {label, url}")
+    else:
+        for link in links:
+            if not (
+                isinstance(link, dict)
+                and isinstance(link.get("label"), str)
+                and isinstance(link.get("url"), str)
+            ):
+                problem("links", f"link {link!r} must have a 'label' and a 'url'")
+            elif not re.match(r"https?://", link["url"]):
+                problem("links", f"link url {link['url']!r} must start with http:// or https://")
+    authors = meta.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        problem("authors", "'authors' must be a list of names")
+    return problems
+
+
+def _valid_date(value: Any) -> bool:
+    if not isinstance(value, str) or not _ISO_DATE_RE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
+    meta = content.meta
+    body_html = render(content.body)
+    digests = sorted({meta["date"], *[str(d) for d in meta.get("digests") or []]})
+    arxiv = meta.get("arxiv")
+    return SitePaper(
+        slug=content.path.stem,
+        id=meta["id"],
+        title=" ".join(meta["title"].split()),
+        date=meta["date"],
+        digests=digests,
+        topics=list(meta["topics"]),
+        links=[Link(link["label"], link["url"]) for link in meta["links"]],
+        source=meta["source"],
+        authors=list(meta.get("authors") or []),
+        arxiv=str(arxiv) if arxiv else None,
+        html=body_html,
+        text=plain_text(body_html),
+        content_path=content.path.relative_to(content_dir).as_posix(),
+    )
+
+
+def load_site(content_dir: Path) -> Site:
+    """Read and validate all of content/; raises ContentErrors listing every problem found."""
+    if not content_dir.is_dir():
+        raise ContentError("is not a folder (pass --content DIR)", content_dir)
+    problems: list[ContentError] = []
+    try:
+        config = load_config(content_dir)
+    except ContentError as exc:
+        problems.append(exc)
+        config = SiteConfig()
+    try:
+        topics = load_topics(content_dir / "topics.yml")
+    except ContentError as exc:
+        problems.append(exc)
+        topics = []
+    topic_slugs = {t.slug for t in topics}
+    papers: list[SitePaper] = []
+    ids: dict[str, Path] = {}
+    for path in sorted((content_dir / "papers").glob("*.md")):
+        try:
+            content = read_content_file(path)
+        except ContentError as exc:
+            problems.append(exc)
+            continue
+        found = validate_paper(content, topic_slugs)
+        paper_id = content.meta.get("id")
+        if isinstance(paper_id, str) and paper_id in ids:
+            found.append(ContentError(f"duplicate id {paper_id!r} (also in {ids[paper_id].name})", path, 2))
+        elif isinstance(paper_id, str):
+            ids[paper_id] = path
+        problems.extend(found)
+        if not found:
+            papers.append(_site_paper(content, content_dir))
+    if problems:
+        raise ContentErrors(problems)
+    papers.sort(key=lambda p: (_neg_date(p.date), p.title.casefold(), p.slug))
+    digests: dict[str, list[SitePaper]] = {}
+    for paper in sorted(papers, key=lambda p: (p.title.casefold(), p.slug)):
+        for day in paper.digests:
+            digests.setdefault(day, []).append(paper)
+    ordered = {day: digests[day] for day in sorted(digests, reverse=True)}
+    return Site(config=config, topics=topics, papers=papers, digests=ordered)
+
+
+def _neg_date(value: str) -> int:
+    return -date.fromisoformat(value).toordinal()
