@@ -173,7 +173,7 @@ def check(content_dir: Path, site_dir: Path | None) -> None:
         return
     click.echo(
         f"{content_dir}/: {len(site.papers)} papers, {len(site.topics)} topics, "
-        f"{len(site.digests)} digests: no problems"
+        f"{len(site.digests)} digest{'s' if len(site.digests) != 1 else ''}: no problems"
     )
     if site_dir is None:
         return
