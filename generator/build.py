@@ -17,6 +17,7 @@ from pathlib import Path
 from generator.errors import DigestError
 from generator.related import related_papers
 from generator.render import Page, Renderer, sitemap_page
+from generator.search import SearchStats, write_search_index
 from generator.site import Site, load_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +34,7 @@ class BuildResult:
     files: int
     seconds: float
     out_dir: Path
+    search: SearchStats | None = None
 
 
 def check_base_url(base_url: str) -> str:
@@ -114,9 +116,16 @@ def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) ->
     try:
         building.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
         files = _write(building, pages)
+        search = write_search_index(
+            site.papers,
+            building,
+            topic_names={t.slug: t.name for t in site.topics},
+            cache_dir=out_dir.parent / ".cache" / "search",
+        )
+        files += search.shards + 1
         _swap(building, out_dir)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     html_pages = sum(1 for page in pages if page.path.endswith(".html"))
-    return BuildResult(html_pages, files, time.perf_counter() - started, out_dir)
+    return BuildResult(html_pages, files, time.perf_counter() - started, out_dir, search)

@@ -150,6 +150,13 @@ def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
         fail_with(exc, " (nothing was written)")
         return
     click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/")
+    if result.search is not None:
+        stats = result.search
+        kb_total, kb_first = stats.gzip_bytes / 1024, stats.first_shard_gzip_bytes / 1024
+        click.echo(
+            f"Search index: {stats.papers} papers in {stats.shards} shard(s), {kb_total:.0f} KB gzipped, "
+            f"first shard {kb_first:.0f} KB ({stats.cached_shards} shard(s) reused from the cache)"
+        )
     click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
 
 
