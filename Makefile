@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
 
-.PHONY: site test serve check ingest lint clean bootstrap lock
+.PHONY: site test serve check ingest bench lint clean bootstrap lock
 
 OUT ?= _site
 PORT ?= 8000
@@ -19,7 +19,7 @@ site: bootstrap ingest
 	$(BIN)/digest build --content $(CONTENT) --out $(OUT) $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: bootstrap
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
 # `make ingest` ingests the digests in content/digests/ that are new; `make ingest FILE=path` one file.
@@ -37,8 +37,13 @@ serve: bootstrap ingest
 check: $(PY_STAMP)
 	$(BIN)/digest check --content $(CONTENT) $(if $(wildcard $(OUT)/index.html),--site $(OUT))
 
+# Speed against Pelican and Hugo, and the search figures (reads ../shared/corpora; installs the peers
+# once). Defaults: N=1000,10000 RUNS=3 (about 12 minutes); e.g. make bench N=1000 RUNS=1.
+bench: bootstrap
+	$(BIN)/python bench/run.py $(if $(N),-n $(N)) $(if $(RUNS),--runs $(RUNS))
+
 lint: $(PY_STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -61,5 +66,5 @@ lock: $(PY_STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
 
 clean:
-	rm -rf _site .pytest_cache .ruff_cache .hypothesis
+	rm -rf _site .cache .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,6 +18,8 @@ import yaml
 
 from generator.errors import ContentError
 
+# libyaml's loader parses the same safe subset about 8x faster; the pure-Python one is the fallback.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIELD_ORDER = ("id", "title", "date", "digests", "topics", "links", "source", "authors", "arxiv")
 
 
@@ -77,7 +79,7 @@ def _plain(value: Any) -> Any:
 def parse_front_matter(front: str, path: Path) -> dict[str, Any]:
     """Load front matter YAML, reporting syntax errors at their line in the file."""
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 1
