@@ -126,10 +126,7 @@ CONTENT_OPTION = click.option(
     help="The content folder to read.",
 )
 
-
-@main.command()
-@CONTENT_OPTION
-@click.option(
+OUT_OPTION = click.option(
     "--out",
     "out_dir",
     default="_site",
@@ -137,6 +134,11 @@ CONTENT_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the site.",
 )
+
+
+@main.command()
+@CONTENT_OPTION
+@OUT_OPTION
 @click.option(
     "--base-url", help="The URL the site is served from (canonical links, feeds); default: site.yml's."
 )
@@ -196,14 +198,7 @@ def check(content_dir: Path, site_dir: Path | None) -> None:
 
 @main.command()
 @CONTENT_OPTION
-@click.option(
-    "--out",
-    "out_dir",
-    default="_site",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the site.",
-)
+@OUT_OPTION
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def serve(content_dir: Path, out_dir: Path, port: int) -> None:
     """Build, serve on 127.0.0.1, rebuild on changes and reload the open browser tab."""

@@ -106,7 +106,7 @@ def parse_content_text(text: str, path: Path) -> ContentFile:
 
 
 def _yaml_value(value: Any) -> Any:
-    if isinstance(value, str) and _looks_like_date(value):
+    if isinstance(value, str) and is_iso_date(value):
         return date.fromisoformat(value)
     if isinstance(value, list):
         return [_yaml_value(v) for v in value]
@@ -115,8 +115,9 @@ def _yaml_value(value: Any) -> Any:
     return value
 
 
-def _looks_like_date(value: str) -> bool:
-    if len(value) != 10:
+def is_iso_date(value: object) -> bool:
+    """True for a real `YYYY-MM-DD` date string (content files store dates in this one form)."""
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
         return False
     try:
         date.fromisoformat(value)

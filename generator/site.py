@@ -11,18 +11,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from generator.content import ContentFile, read_content_file, read_text
+from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError
 from generator.markdown import render
 from generator.model import SLUG_RE, Link
 from generator.topics import Topic, load_topics
 
 REQUIRED = ("id", "title", "date", "topics", "links", "source")
-_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -134,7 +132,7 @@ def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentE
             problem(key, f"{key!r} must be a non-empty string")
     dates = [meta.get("date")] + (meta.get("digests") if isinstance(meta.get("digests"), list) else [])
     for value in dates:
-        if value is not None and not _valid_date(value):
+        if value is not None and not is_iso_date(value):
             problem("date" if value == meta.get("date") else "digests", f"{value!r} is not a YYYY-MM-DD date")
     if "digests" in meta and not isinstance(meta["digests"], list):
         problem("digests", "'digests' must be a list of YYYY-MM-DD dates")
@@ -162,16 +160,6 @@ def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentE
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         problem("authors", "'authors' must be a list of names")
     return problems
-
-
-def _valid_date(value: Any) -> bool:
-    if not isinstance(value, str) or not _ISO_DATE_RE.match(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
