@@ -31,6 +31,7 @@ NODE_MODULES = REPO / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT_MS = 10_000  # Playwright default timeout for every page the tests open
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -358,3 +359,10 @@ class PageWatch:
             *(f"HTTP error: {e}" for e in self.bad_responses),
             *(f"dialog opened: {e}" for e in self.dialogs),
         ]
+
+
+def new_page(browser: Any, **context_options: Any) -> Any:
+    """A page in a fresh browser context (no shared cookies, storage or cache) with the suite's timeout."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()

@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from . import site_support as support
-from .site_support import PageWatch, StaticServer
+from .site_support import PageWatch, StaticServer, new_page
 
-TIMEOUT_MS = 10_000
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
@@ -58,12 +57,6 @@ def subpath_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticS
     root = support.subpath_site(tmp_path_factory)
     with StaticServer(root, not_found=root / "sub" / "404.html") as server:
         yield server
-
-
-def new_page(browser: Any, **context_options: Any) -> Any:
-    context = browser.new_context(**context_options)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
 
 
 @pytest.fixture

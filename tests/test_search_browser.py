@@ -27,9 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from . import site_support as support
-from .site_support import PageWatch, StaticServer
+from .site_support import PageWatch, StaticServer, new_page
 
-TIMEOUT_MS = 10_000
 LUNR_JS = support.NODE_MODULES / "lunr" / "lunr.min.js"
 GROKKING = (
     "Grokking as the Transition from Lazy to Rich Training Dynamics",
@@ -188,12 +187,6 @@ def hanging_index_server(seed: Path, tmp_path_factory: pytest.TempPathFactory) -
     page.write_text(html.replace(script, script + ' data-timeout-ms="300"'), encoding="utf-8")
     with slow_server(site, {"/search/index.json"}, 5.0) as origin:
         yield origin
-
-
-def new_page(browser: Any, **context_options: Any) -> Any:
-    context = browser.new_context(**context_options)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
 
 
 @pytest.fixture
