@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,9 +51,39 @@ def _parse_date(value: str | None) -> date | None:
     return None
 
 
+class ProgressPrinter:
+    """Progress of long ingest work on stderr: a bar on a terminal, a plain line per 10% otherwise (logs,
+    CI). Short work (under MIN_TOTAL items) shows nothing."""
+
+    MIN_TOTAL = 2000
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.what = ""
+        self.shown = 0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if total < self.MIN_TOTAL:
+            return
+        if what != self.what:
+            self.close()
+            self.what, self.shown = what, 0
+            if sys.stderr.isatty():
+                self.bar = click.progressbar(length=total, label=what, file=sys.stderr, show_pos=True)
+                self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+        elif done == total or done * 10 // total > self.shown * 10 // total:
+            self.shown = done
+            click.echo(f"  {what}: {done}/{total}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
-    for warning in plan.warnings:
-        click.echo(f"warning: {warning}", err=True)
     name = plan.source.path
     if plan.already is not None:
         click.echo(
@@ -62,6 +93,8 @@ def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
         return
     click.echo(f"{name}: {plan.format} digest of {plan.date.isoformat()} (date {plan.date_rule})")
     verb = "would write" if dry_run else "wrote"
+    for warning in plan.warnings:
+        click.echo(f"  warning: {name}: {warning}", err=True)
     for change in plan.changes:
         if change.action == "skipped":
             click.echo(f"  warning: {plan.source.path}: {change.reason}", err=True)
@@ -104,11 +137,16 @@ def ingest(
     """Add the papers of digest FILES to the content folder (hand edits are kept)."""
     started = time.perf_counter()
     override = _parse_date(date_text)
+    progress = ProgressPrinter()
     try:
-        plans = ingest_files(list(files), content_dir, date_override=override, fmt=fmt, dry_run=dry_run)
+        plans = ingest_files(
+            list(files), content_dir, date_override=override, fmt=fmt, dry_run=dry_run, progress=progress
+        )
     except DigestError as exc:
+        progress.close()
         fail(f"{exc} (nothing was written)")
         return
+    progress.close()
     for plan in plans:
         _print_plan(plan, dry_run)
     totals = ", ".join(f"{sum(p.count(a) for p in plans)} {a}" for a in ACTIONS)

@@ -8,6 +8,7 @@ files are dumped in one fixed field order, and an existing file is changed only 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,7 +21,27 @@ from generator.errors import ContentError
 
 # libyaml's loader parses the same safe subset about 8x faster; the pure-Python one is the fallback.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-FIELD_ORDER = ("id", "title", "date", "digests", "topics", "links", "source", "authors", "arxiv")
+# And libyaml's emitter dumps about 4x faster, byte for byte as the pure-Python one (a test checks).
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+FIELD_ORDER = (
+    "id",
+    "title",
+    "authors",
+    "arxiv",
+    "date",
+    "digests",
+    "rank",
+    "published",
+    "categories",
+    "topics",
+    "keywords",
+    "upvotes",
+    "links",
+    "comment",
+    "source",
+)
+# Fields written as YAML dates (unquoted `2026-05-09`); loading turns them back into ISO strings.
+DATE_FIELDS = ("date", "digests", "published")
 
 
 @dataclass
@@ -72,7 +93,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {_plain(k): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -128,8 +149,13 @@ def is_iso_date(value: object) -> bool:
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """Dump front matter: block style, Unicode kept, never wrapped, fields in the order given."""
-    return yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=2**31 - 1
+    return yaml.dump(
+        data,
+        Dumper=SAFE_DUMPER,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=2**31 - 1,
     )
 
 
@@ -137,13 +163,20 @@ def dump_front_matter(meta: dict[str, Any]) -> str:
     """Front matter for a new file. Dates (`date`, `digests`) are written as YAML dates, unquoted."""
     ordered = {k: meta[k] for k in FIELD_ORDER if k in meta}
     ordered.update({k: v for k, v in meta.items() if k not in ordered})
-    prepared = {k: (_yaml_value(v) if k in ("date", "digests") else v) for k, v in ordered.items()}
+    prepared = {k: (_yaml_value(v) if k in DATE_FIELDS else v) for k, v in ordered.items()}
     return dump_yaml(prepared)
 
 
 def compose_file(meta: dict[str, Any], body: str) -> str:
     """The full text of a content file."""
     return f"---\n{dump_front_matter(meta)}---\n\n{body}\n"
+
+
+def content_file_of(text: str, path: Path, meta: dict[str, Any]) -> ContentFile:
+    """The ContentFile of a text just composed from `meta` (plain values), without parsing YAML again:
+    ingest composes thousands of new files and only needs to see each as the loader would."""
+    front, body, body_line, rest = split_front_matter(text, path)
+    return ContentFile(path, dict(meta), body, front, body_line, rest)
 
 
 def replace_field(content: ContentFile, key: str, value: Any) -> str:
@@ -172,6 +205,19 @@ def replace_field(content: ContentFile, key: str, value: Any) -> str:
     if not same:
         front = dump_front_matter(expected)
     return f"---\n{front}{content.closing_and_body}"
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy a file so that a crash leaves either no file, the old one or the whole new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def atomic_write(path: Path, text: str) -> None:

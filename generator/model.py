@@ -13,6 +13,8 @@ from datetime import date
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX = 80
+#: An arXiv identifier without its version: new style `2601.15305`, old style `hep-th/9901001`.
+ARXIV_ID_RE = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}")
 
 
 @dataclass(frozen=True)
@@ -25,21 +27,41 @@ class Link:
 
 @dataclass
 class Paper:
-    """One paper as a digest presents it, before it is merged into content/."""
+    """One paper as a digest presents it, before it is merged into content/.
 
-    id: str
+    Parsers fill what their format carries, as raw as it comes (an arXiv id may still have its version,
+    `published` may be a timestamp); `generator.ingest.normalize` then cleans every field the same way
+    for every format and assigns `id` and `rank`. Empty values mean "this source does not say".
+    """
+
     title: str
     abstract: str
+    id: str = ""
     line: int = 0
     links: list[Link] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     arxiv: str | None = None
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    upvotes: int | None = None
+    published: str | None = None
+    comment: str | None = None
+    #: 1-based position in the digest (set by normalisation from the order `parse` returns).
+    rank: int | None = None
+    #: An arXiv "replacement": it may fill fields of a paper content/ already has, never create one.
+    update_only: bool = False
 
 
 @dataclass
 class ParsedDigest:
-    """What a digest parser returns: the papers in page order plus what it noticed on the way."""
+    """What a digest parser returns: the papers in ranking order plus what it noticed on the way.
+
+    `date_line` and `date_in_text` are the digest's own date (the text that said it, and the date);
+    `month_day` is a date without a year (the trending page's `May 9`). `skipped` holds one message per
+    entry that could not be used and `warnings` one per entry kept despite a problem, each naming its
+    line, so nothing is lost or changed silently.
+    """
 
     format: str
     papers: list[Paper]
@@ -47,6 +69,7 @@ class ParsedDigest:
     date_in_text: date | None = None
     month_day: tuple[int, int] | None = None
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def normalize_space(text: str) -> str:

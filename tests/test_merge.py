@@ -75,7 +75,13 @@ def test_hand_edits_survive_a_later_digest(tmp_path: Path, content_dir: Path) ->
     plans = ingest_files([write(tmp_path, "later.txt", later)], content_dir, today=TODAY)
     assert plans[0].count("updated") == 2
     result = path.read_text()
-    assert result == edited.replace("- 2026-05-09\n", "- 2026-05-09\n- 2026-05-10\n", 1)
+    # The later digest lists the paper at the same position, so its rank gains the same number.
+    position = re.search(r"^  '2026-05-09': (\d+)$", edited, re.M).group(1)
+    expected = edited.replace("- 2026-05-09\n", "- 2026-05-09\n- 2026-05-10\n", 1)
+    expected = expected.replace(
+        f"  '2026-05-09': {position}\n", f"  '2026-05-09': {position}\n  '2026-05-10': {position}\n", 1
+    )
+    assert result == expected
     paper = read_content_file(path)
     assert paper.meta["title"] == "Grokking, Corrected by Hand"
     assert paper.meta["digests"] == ["2026-05-09", "2026-05-10"]

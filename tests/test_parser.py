@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from generator.ingest.hf_page import parse
+from generator.ingest import hf_page
+from generator.ingest.normalize import normalize_digest
+from generator.ingest.source import DigestSource
+from generator.model import ParsedDigest
+
+
+def parse(text: str) -> ParsedDigest:
+    """The trending-page parser on text followed by the shared normalisation, as ingest runs them."""
+    return normalize_digest(hf_page.parse(DigestSource.from_text(text)))
 
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 

@@ -75,3 +75,14 @@ def test_duplicate_links_are_listed_once() -> None:
     assert extract_links("https://github.com/a/b and https://github.com/a/b/.") == [
         Link("Code", "https://github.com/a/b")
     ]
+
+
+def test_links_inside_tex_url_and_href_stop_at_the_brace() -> None:
+    text = (
+        r"Code: \href{https://github.com/Tan-YiLong/Overview}{https://github.com/Tan-YiLong/Overview}"
+        r" and data at \url{https://example.org/a_b}."
+    )
+    assert extract_links(text) == [
+        Link("Code", "https://github.com/Tan-YiLong/Overview"),
+        Link("Project page", "https://example.org/a_b"),
+    ]

@@ -99,7 +99,7 @@ def resolve_date(
     if override is not None:
         return override, "from --date"
     if full_date is not None:
-        return full_date, f"from the date line {date_line!r}"
+        return full_date, f"from the digest itself: {date_line}"
     from_name = date_in_filename(path)
     if from_name is not None:
         return from_name, f"from the file name {path.name!r}"

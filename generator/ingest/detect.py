@@ -1,47 +1,40 @@
-"""Choosing the parser for a digest: by `--format`, or by looking at the text.
+"""The digest formats, in one list, and choosing one: by `--format`, or by looking at the text.
 
-Formats that are recognised but not supported yet are named in the error, so the user knows the file
-was understood and what to do, instead of getting a page of nonsense papers.
+A format is a module with three names (Pelican's readers work the same way):
+- `FORMAT`: its name on the command line and in `content/ingested.yml`;
+- `sniff(head: str) -> bool`: whether the first 64 KB of clean text look like this format; cheap, and
+  never wrong about the other formats' unmistakable markers (JSON, XML, the arXiv mailing);
+- `parse(source: DigestSource) -> ParsedDigest`: the papers in ranking order, raw as the format gives
+  them; `generator.ingest.normalize` does everything formats share afterwards.
+
+Adding a format is writing such a module and adding it to `FORMATS`. Detection tries them in order, so the
+more specific formats come first and the trending page, plain text with no markers, comes last.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from generator.errors import InputError
-from generator.ingest import hf_page
-from generator.model import ParsedDigest
+from generator.ingest import arxiv_atom, arxiv_email, hf_json, hf_page, jsonl
 
-Parser = Callable[[str], ParsedDigest]
-
-PARSERS: dict[str, Parser] = {hf_page.FORMAT: hf_page.parse}
-FORMAT_CHOICES = ("auto", *PARSERS)
+FORMATS: tuple[ModuleType, ...] = (arxiv_atom, hf_json, jsonl, arxiv_email, hf_page)
+BY_NAME: dict[str, ModuleType] = {module.FORMAT: module for module in FORMATS}
+FORMAT_CHOICES = ("auto", *BY_NAME)
 
 
-def sniff(text: str) -> str | None:
-    """Name the format the text looks like, supported or not, or None when it is plain text."""
-    head = text.lstrip()[:4000]
-    if head.startswith(("{", "[")):
-        return "hf-json" if "paper" in head else "jsonl"
-    if head.startswith("<?xml") or head.startswith("<feed"):
-        return "arxiv-atom"
-    if re.search(r"^arXiv:\d{4}\.\d{4,5}", head, re.MULTILINE) and "\\\\" in head:
-        return "arxiv-email"
-    return None
+def sniff(head: str) -> str | None:
+    """The name of the first format whose `sniff` accepts the text, or None."""
+    return next((module.FORMAT for module in FORMATS if module.sniff(head)), None)
 
 
-def choose_parser(fmt: str, text: str, path: Path) -> tuple[str, Parser]:
-    """The parser for `fmt`, or for what the text looks like when `fmt` is `auto`."""
+def choose_format(fmt: str, head: str, path: Path) -> ModuleType:
+    """The format module for `fmt`, or for what the text looks like when `fmt` is `auto`."""
     if fmt != "auto":
-        return fmt, PARSERS[fmt]
-    sniffed = sniff(text)
-    if sniffed is None:
-        return hf_page.FORMAT, hf_page.parse
-    if sniffed in PARSERS:
-        return sniffed, PARSERS[sniffed]
-    supported = ", ".join(PARSERS)
-    raise InputError(
-        f"looks like the {sniffed} format, which is not supported yet (supported: {supported})", path
-    )
+        return BY_NAME[fmt]
+    found = sniff(head)
+    if found is None:
+        names = ", ".join(BY_NAME)
+        raise InputError(f"cannot tell which digest format this is (known: {names}); pass --format", path)
+    return BY_NAME[found]

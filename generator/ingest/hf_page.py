@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.ingest.cleanup import normalize_latex_residue
 from generator.ingest.dates import parse_date_line
-from generator.ingest.links import extract_links
-from generator.model import Paper, ParsedDigest, normalize_space, paper_id
+from generator.ingest.source import DigestSource
+from generator.model import Paper, ParsedDigest, normalize_space
 
 FORMAT = "hf-page"
 
@@ -91,12 +90,23 @@ def _header_end(blocks: list[Block], parsed: ParsedDigest) -> int:
     return index
 
 
-def parse(text: str) -> ParsedDigest:
+def sniff(head: str) -> bool:
+    """The page's chrome or date line at the top, or plain text with at least one title line followed by
+    an abstract paragraph; never markup or JSON."""
+    if head.lstrip()[:1] in ("{", "[", "<"):
+        return False
+    blocks = split_blocks(head)
+    index = _header_end(blocks, ParsedDigest(format=FORMAT, papers=[]))
+    return index > 0 or any(
+        looks_like_title(blocks[i]) and looks_like_prose(blocks[i + 1]) for i in range(index, len(blocks) - 1)
+    )
+
+
+def parse(source: DigestSource) -> ParsedDigest:
     """Parse the page into papers in page order; problems become warnings, never lost papers."""
     parsed = ParsedDigest(format=FORMAT, papers=[])
-    blocks = split_blocks(text)
+    blocks = split_blocks(source.text)
     index = _header_end(blocks, parsed)
-    entries: list[tuple[Block, list[str]]] = []
     while index < len(blocks):
         title_block = blocks[index]
         title_lines = title_block.lines
@@ -124,25 +134,6 @@ def parse(text: str) -> ParsedDigest:
         while index < len(blocks) and looks_like_prose(blocks[index]):
             paragraphs.append(blocks[index].text)
             index += 1
-        entries.append((Block(title_block.line, title_lines), paragraphs))
-    parsed.papers = _papers(entries)
+        title = normalize_space(" ".join(title_lines))
+        parsed.papers.append(Paper(title=title, abstract="\n\n".join(paragraphs), line=title_block.line))
     return parsed
-
-
-def _papers(entries: list[tuple[Block, list[str]]]) -> list[Paper]:
-    """Build papers; a title shared within the digest mixes the abstract into the id."""
-    cleaned = [
-        (block.line, normalize_latex_residue(block.text), [normalize_latex_residue(p) for p in paragraphs])
-        for block, paragraphs in entries
-    ]
-    counts: dict[str, int] = {}
-    for _, title, _ in cleaned:
-        key = paper_id(title)
-        counts[key] = counts.get(key, 0) + 1
-    papers = []
-    for line, title, paragraphs in cleaned:
-        abstract = "\n\n".join(paragraphs)
-        shared = counts[paper_id(title)] > 1
-        pid = paper_id(title, abstract) if shared else paper_id(title)
-        papers.append(Paper(id=pid, title=title, abstract=abstract, line=line, links=extract_links(abstract)))
-    return papers

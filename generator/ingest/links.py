@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 
 from generator.model import Link
 
+# A URL ends at white space, quotes and markup, and at TeX braces and backslashes: arXiv abstracts wrap
+# links as `\url{...}` and `\href{url}{text}`, and a real URL percent-encodes those characters.
 _URL_RE = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'`]+"
-    r"|(?<![\w./@-])(?:github\.com|gitlab\.com|huggingface\.co)/[^\s<>\"'`]+",
+    r"(?:https?://|www\.)[^\s<>\"'`{}\\]+"
+    r"|(?<![\w./@-])(?:github\.com|gitlab\.com|huggingface\.co)/[^\s<>\"'`{}\\]+",
     re.IGNORECASE,
 )
 _ARXIV_ID_RE = re.compile(r"\barXiv\s*:?\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNORECASE)

@@ -8,13 +8,23 @@ of the command planned cleanly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from generator.content import atomic_write, compose_file, parse_content_text, replace_field
+from generator.content import (
+    ContentFile,
+    atomic_copy,
+    atomic_write,
+    compose_file,
+    content_file_of,
+    parse_content_text,
+    replace_field,
+)
 from generator.ingest.dates import date_in_filename
-from generator.ingest.source import DigestSource
+from generator.ingest.source import DigestSource, file_sha256
 from generator.ingest.store import ContentStore, ManifestEntry
 from generator.markdown import escape_text
 from generator.model import Paper, slugify, unique_slug
@@ -69,10 +79,10 @@ def digest_copy_target(
     if date_in_filename(source.path) is None:
         name = f"{digest_date.isoformat()}-{name}"
     target = store.digests_dir / name
-    if target.exists() and target.read_bytes() != source.raw:
+    if target.exists() and file_sha256(target) != source.raw_sha256:
         stem, dot, suffix = name.partition(".")
         target = store.digests_dir / f"{stem}-{source.sha256[:8]}{dot}{suffix}"
-    copy = None if target.exists() and target.read_bytes() == source.raw else target
+    copy = None if target.exists() and file_sha256(target) == source.raw_sha256 else target
     return target.relative_to(store.root).as_posix(), copy
 
 
@@ -83,6 +93,7 @@ def plan_digest(
     papers: list[Paper],
     digest_date: date,
     date_rule: str,
+    progress: Callable[[int], None] | None = None,
 ) -> DigestPlan:
     """Decide every change one digest makes; updates `store` in memory so later digests see them."""
     day = digest_date.isoformat()
@@ -101,68 +112,128 @@ def plan_digest(
     name, copy_to = digest_copy_target(store, source, digest_date)
     plan = DigestPlan(source, fmt, digest_date, date_rule, name, copy_to=copy_to)
     seen_in_digest: dict[str, int] = {}
-    for paper in papers:
+    orphans: list[str] = []
+    claimed: set[str] = set()
+    for number, paper in enumerate(papers, start=1):
+        if progress is not None:
+            progress(number)
         if paper.id in seen_in_digest:
-            plan.changes.append(
-                FileChange(
-                    "skipped",
-                    paper.title,
-                    reason=(f"line {paper.line}: same title and abstract as line {seen_in_digest[paper.id]}"),
-                )
-            )
+            reason = f"line {paper.line}: the same paper as line {seen_in_digest[paper.id]} of this digest"
+            plan.changes.append(FileChange("skipped", paper.title, reason=reason))
             continue
         seen_in_digest[paper.id] = paper.line
-        existing = store.papers_by_id.get(paper.id)
+        existing = store.find(paper)
+        if existing is not None and existing.meta["id"] in claimed:
+            existing = None  # two papers of one digest that share a title are two papers
+        if existing is None and paper.update_only:
+            orphans.append(paper.arxiv or paper.title)
+            continue
         if existing is None:
             plan.changes.append(_new_paper(store, paper, day, name))
+            claimed.add(paper.id)
             continue
-        digests = existing.meta.get("digests")
-        digests = [str(d) for d in digests] if isinstance(digests, list) else []
-        if day in digests:
-            plan.changes.append(FileChange("unchanged", paper.title, existing.path))
-            continue
-        text = replace_field(existing, "digests", sorted({*digests, day}))
-        store.papers_by_id[paper.id] = parse_content_text(text, existing.path)
-        plan.changes.append(FileChange("updated", paper.title, existing.path, text, f"gains digest {day}"))
+        claimed.add(existing.meta["id"])
+        plan.changes.append(_merge_into(store, existing, paper, day))
+    if orphans:
+        plan.warnings.append(
+            f"{len(orphans)} replacement(s) of papers not in content/ ignored (replacements never create "
+            f"papers): {', '.join(orphans[:5])}{' ...' if len(orphans) > 5 else ''}"
+        )
     store.manifest.append(ManifestEntry(name, source.sha256, day, fmt, len(papers)))
     return plan
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _fills(meta: dict[str, Any], paper: Paper) -> dict[str, Any]:
+    """The fields this source can add to an existing paper: only those the file leaves empty, so a value
+    a person set, or an earlier source gave, is never overwritten."""
+    offered = _metadata(paper)
+    offered["links"] = _links(paper)
+    return {key: value for key, value in offered.items() if not _is_empty(value) and _is_empty(meta.get(key))}
+
+
+def _merge_into(store: ContentStore, existing: ContentFile, paper: Paper, day: str) -> FileChange:
+    """Add this digest's date and rank and fill empty fields; everything else stays byte for byte."""
+    meta = existing.meta
+    edits: dict[str, Any] = {}
+    if not paper.update_only:
+        digests = meta.get("digests")
+        digests = [str(d) for d in digests] if isinstance(digests, list) else []
+        if day not in digests:
+            edits["digests"] = sorted({*digests, day})
+        rank = meta.get("rank")
+        if paper.rank is not None and (rank is None or (isinstance(rank, dict) and day not in rank)):
+            edits["rank"] = dict(sorted({**(rank or {}), day: paper.rank}.items()))
+    edits.update(_fills(meta, paper))
+    if not edits:
+        return FileChange("unchanged", paper.title, existing.path)
+    content = existing
+    text = ""
+    for key, value in edits.items():
+        text = replace_field(content, key, value)
+        content = parse_content_text(text, existing.path)
+    store.remember(content)
+    what = ", ".join(f"gains digest {day}" if key == "digests" else key for key in edits)
+    return FileChange("updated", paper.title, existing.path, text, what)
+
+
+def _metadata(paper: Paper) -> dict[str, Any]:
+    """The optional front matter fields a source gives, in file order; empty ones left out."""
+    fields: dict[str, Any] = {
+        "authors": list(paper.authors),
+        "arxiv": paper.arxiv,
+        "published": paper.published,
+        "categories": list(paper.categories),
+        "keywords": list(paper.keywords),
+        "upvotes": paper.upvotes,
+        "comment": paper.comment,
+    }
+    return {key: value for key, value in fields.items() if not _is_empty(value)}
+
+
+def _links(paper: Paper) -> list[dict[str, str]]:
+    return [{"label": link.label, "url": link.url} for link in paper.links]
 
 
 def _new_paper(store: ContentStore, paper: Paper, day: str, source_name: str) -> FileChange:
     slug = unique_slug(slugify(paper.title), store.slugs)
     path = store.papers_dir / f"{slug}.md"
-    meta: dict[str, object] = {
+    meta: dict[str, Any] = {
         "id": paper.id,
         "title": paper.title,
         "date": day,
         "digests": [day],
         "topics": list(paper.topics),
-        "links": [{"label": link.label, "url": link.url} for link in paper.links],
+        "links": _links(paper),
         "source": source_name,
     }
-    if paper.authors:
-        meta["authors"] = list(paper.authors)
-    if paper.arxiv:
-        meta["arxiv"] = paper.arxiv
+    if paper.rank is not None:
+        meta["rank"] = {day: paper.rank}
+    meta.update(_metadata(paper))
     text = compose_file(meta, escape_text(paper.abstract))
     store.slugs.add(slug)
-    store.papers_by_id[paper.id] = parse_content_text(text, path)
+    store.remember(content_file_of(text, path, meta))
     return FileChange("new", paper.title, path, text)
 
 
-def apply(store: ContentStore, plans: list[DigestPlan]) -> None:
+def apply(
+    store: ContentStore, plans: list[DigestPlan], progress: Callable[[str, int, int], None] | None = None
+) -> None:
     """Write what the plans decided: paper files, raw digest copies, then the manifest last."""
     root = store.root.resolve()
+    writes = [(c.path, c.text) for plan in plans for c in plan.changes if c.text is not None and c.path]
+    for path, _ in writes:
+        if not path.resolve().is_relative_to(root):
+            raise RuntimeError(f"refusing to write outside {root}: {path}")
+    for done, (path, text) in enumerate(writes, start=1):
+        atomic_write(path, text)
+        if progress is not None:
+            progress("writing paper files", done, len(writes))
     for plan in plans:
-        for change in plan.changes:
-            if change.text is not None and change.path is not None:
-                if not change.path.resolve().is_relative_to(root):
-                    raise RuntimeError(f"refusing to write outside {root}: {change.path}")
-                atomic_write(change.path, change.text)
         if plan.copy_to is not None:
-            plan.copy_to.parent.mkdir(parents=True, exist_ok=True)
-            temp = plan.copy_to.with_name(f".{plan.copy_to.name}.tmp")
-            temp.write_bytes(plan.source.raw)
-            temp.replace(plan.copy_to)
+            atomic_copy(plan.source.path, plan.copy_to)
     if any(plan.already is None for plan in plans):
         store.write_manifest()

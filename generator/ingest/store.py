@@ -14,6 +14,7 @@ import yaml
 
 from generator.content import ContentFile, atomic_write, dump_yaml, read_content_file, read_text
 from generator.errors import ContentError
+from generator.model import ARXIV_ID_RE, Paper, title_key
 
 MANIFEST_NAME = "ingested.yml"
 MANIFEST_HEADER = (
@@ -48,6 +49,8 @@ class ContentStore:
 
     root: Path
     papers_by_id: dict[str, ContentFile] = field(default_factory=dict)
+    ids_by_arxiv: dict[str, str] = field(default_factory=dict)
+    ids_by_title: dict[str, str] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
     manifest: list[ManifestEntry] = field(default_factory=list)
 
@@ -62,6 +65,33 @@ class ContentStore:
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST_NAME
+
+    def remember(self, content: ContentFile) -> None:
+        """Record a paper file (read, planned new or planned updated) under every key it is found by."""
+        meta = content.meta
+        paper_id = meta["id"]
+        self.papers_by_id[paper_id] = content
+        arxiv = meta.get("arxiv")
+        if isinstance(arxiv, str) and arxiv:
+            self.ids_by_arxiv.setdefault(arxiv, paper_id)
+        elif ARXIV_ID_RE.fullmatch(paper_id):
+            self.ids_by_arxiv.setdefault(paper_id, paper_id)
+        title = meta.get("title")
+        if isinstance(title, str):
+            self.ids_by_title.setdefault(title_key(title), paper_id)
+
+    def find(self, paper: Paper) -> ContentFile | None:
+        """The file of the same paper: by id, then arXiv id, then normalised title. A title match between
+        two papers that both have arXiv ids, different ones, is two papers (titles repeat; ids do not)."""
+        found = self.papers_by_id.get(paper.id)
+        if found is None and paper.arxiv:
+            found = self.papers_by_id.get(self.ids_by_arxiv.get(paper.arxiv, ""))
+        if found is None:
+            candidate = self.papers_by_id.get(self.ids_by_title.get(title_key(paper.title), ""))
+            other = candidate.meta.get("arxiv") if candidate is not None else None
+            if candidate is not None and not (paper.arxiv and other and other != paper.arxiv):
+                found = candidate
+        return found
 
     def find_ingested(self, sha256: str) -> ManifestEntry | None:
         return next((entry for entry in self.manifest if entry.sha256 == sha256), None)
@@ -86,7 +116,7 @@ def load_store(root: Path) -> ContentStore:
             if paper_id in store.papers_by_id:
                 other = store.papers_by_id[paper_id].path.name
                 raise ContentError(f"id {paper_id!r} is also used by {other}; ids must be unique", path, 2)
-            store.papers_by_id[paper_id] = content
+            store.remember(content)
             store.slugs.add(path.stem)
     store.manifest = _load_manifest(store.manifest_path)
     return store
