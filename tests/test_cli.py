@@ -11,7 +11,7 @@ from generator.content import read_content_file
 from generator.markdown import render
 from generator.model import SLUG_RE
 
-from .test_text_roundtrip import expected_html
+from .test_text_roundtrip import expected_html_with_math
 
 
 def digest(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -54,7 +54,7 @@ def test_seed_ingest_end_to_end(seed_path: Path, content_dir: Path) -> None:
     for title, abstract in expected:
         # The README's only text rules besides whitespace: TeX quotes and \% become typography.
         latex_free = re.sub(r"``(.*?)''", "\u201c\\1\u201d", abstract).replace("\\%", "%")
-        assert render(by_title[title].body) == expected_html(latex_free), title
+        assert render(by_title[title].body) == expected_html_with_math(latex_free), title
 
     copy = content_dir / "digests" / "2026-05-09-hf-trending-may-9.txt"
     assert copy.read_bytes() == seed_path.read_bytes()
