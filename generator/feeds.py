@@ -2,6 +2,8 @@
 
 Feeds carry no build time: `updated` is the newest paper's date, so two builds of the same content are
 byte-identical. Without a base URL, links are relative to the feed's own location, which Atom allows.
+Atom requires an author on every entry or on the feed: entries name the paper's authors, and only when
+some entry has none does the feed itself name the site (never an invented "Unknown").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 _NAMESPACE = uuid.UUID("6f1c8d3e-5d8a-4a55-9a57-5b0e9a3c2f10")
+ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,10 @@ class FeedEntry:
     updated: str
     summary: str
     authors: tuple[str, ...] = ()
+    #: Topic slugs (no scheme: the site's own taxonomy).
     categories: tuple[str, ...] = ()
+    #: arXiv categories, primary first, under arXiv's own scheme.
+    arxiv_categories: tuple[str, ...] = ()
 
 
 def stable_urn(key: str) -> str:
@@ -33,9 +39,20 @@ def stable_urn(key: str) -> str:
 
 
 def atom_feed(
-    *, title: str, subtitle: str, feed_id: str, self_url: str, site_url: str, entries: Sequence[FeedEntry]
+    *,
+    title: str,
+    subtitle: str,
+    feed_id: str,
+    self_url: str,
+    site_url: str,
+    entries: Sequence[FeedEntry],
+    author: str,
 ) -> str:
-    """An Atom 1.0 document; `updated` is the newest entry's date (or 1970 for an empty feed)."""
+    """An Atom 1.0 document; `updated` is the newest entry's date (or 1970 for an empty feed).
+
+    `author` (the site's name) becomes the feed-level author only when an entry has no authors of its own
+    (or there is no entry at all: validators want an author somewhere).
+    """
     updated = max((e.updated for e in entries), default="1970-01-01")
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -48,6 +65,8 @@ def atom_feed(
         f'  <link rel="alternate" type="text/html" href={quoteattr(site_url)}/>',
         "  <generator>research-digest</generator>",
     ]
+    if not entries or any(not entry.authors for entry in entries):
+        lines.append(f"  <author><name>{escape(author)}</name></author>")
     for entry in entries:
         lines += [
             "  <entry>",
@@ -56,9 +75,12 @@ def atom_feed(
             f'    <link rel="alternate" type="text/html" href={quoteattr(entry.url)}/>',
             f"    <updated>{entry.updated}T00:00:00Z</updated>",
         ]
-        names = entry.authors or ("Unknown",)
-        lines += [f"    <author><name>{escape(name)}</name></author>" for name in names]
+        lines += [f"    <author><name>{escape(name)}</name></author>" for name in entry.authors]
         lines += [f"    <category term={quoteattr(term)}/>" for term in entry.categories]
+        lines += [
+            f"    <category term={quoteattr(term)} scheme={quoteattr(ARXIV_SCHEME)}/>"
+            for term in entry.arxiv_categories
+        ]
         lines += [f"    <summary>{escape(entry.summary)}</summary>", "  </entry>"]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"

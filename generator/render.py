@@ -7,21 +7,36 @@ text, and `{{ 7*7 }}` in a title is shown, never evaluated (Jinja renders values
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from generator import cite
+from generator.cite import human_date
 from generator.feeds import FeedEntry, atom_feed, sitemap
+from generator.model import Link
+from generator.search.index import BREAK_CHARS
 from generator.site import Site, SitePaper
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 TOPIC_PAGE_SIZE = 20
 FEED_SIZE = 50
+#: Authors shown on a paper page before the rest fold into "show all N authors".
+AUTHORS_SHOWN = 10
+#: Link buttons after the arXiv ones, in this order; other labels follow in their own order.
+LINK_ORDER = ("Code", "Project page", "Dataset", "Model", "Demo", "Video", "DOI", "Hugging Face", "arXiv")
+# A name's words for an author search: split where the search index splits words (spaces, hyphens and
+# the rest of its word-breaking punctuation).
+_NAME_SPLIT_RE = re.compile(rf"[\s{re.escape(BREAK_CHARS)}]+")
+_ARXIV_URL_RE = re.compile(
+    r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -32,10 +47,62 @@ class Page:
     text: str
 
 
-def human_date(value: str) -> str:
-    """`2026-05-09` as `May 9, 2026`, the way people write it."""
-    day = date.fromisoformat(value)
-    return f"{day.strftime('%B')} {day.day}, {day.year}"
+@dataclass(frozen=True)
+class AuthorLink:
+    """An author's name and the search that finds their papers (None when the name has no word in it)."""
+
+    name: str
+    href: str | None
+
+
+def _is_word_char(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LMN"
+
+
+def author_query(name: str) -> str:
+    """The search query for one author: `authors:<word>` for each word of the name.
+
+    One term per word, because lunr's query parser splits `authors:Jean-Baptiste` at the hyphen and
+    searches the second part in every field; each word is trimmed of punctuation ("J." is `J`).
+    """
+    terms: list[str] = []
+    for piece in _NAME_SPLIT_RE.split(name):
+        start, end = 0, len(piece)
+        while start < end and not _is_word_char(piece[start]):
+            start += 1
+        while end > start and not _is_word_char(piece[end - 1]):
+            end -= 1
+        word = piece[start:end]
+        if word and f"authors:{word}".casefold() not in (t.casefold() for t in terms):
+            terms.append(f"authors:{word}")
+    return " ".join(terms)
+
+
+def author_search_href(name: str) -> str | None:
+    """`search/?q=authors:...` (relative to the site root) finding this author's papers, URL-encoded."""
+    query = author_query(name)
+    return f"search/?q={quote(query, safe=':')}" if query else None
+
+
+def paper_buttons(paper: SitePaper) -> list[Link]:
+    """The paper page's link buttons: arXiv abstract, PDF and HTML (from the id), then the paper's links,
+    code and project page first. A link to the same arXiv paper is left out: the buttons already are it."""
+    buttons: list[Link] = []
+    if paper.arxiv:
+        buttons += [
+            Link("arXiv", cite.abs_url(paper.arxiv)),
+            Link("PDF", cite.pdf_url(paper) or ""),
+            Link("HTML", cite.html_url(paper) or ""),
+        ]
+    others = [link for link in paper.links if not _same_arxiv_paper(link.url, paper.arxiv)]
+    order = {label.casefold(): n for n, label in enumerate(LINK_ORDER)}
+    others.sort(key=lambda link: order.get(link.label.casefold(), len(order)))
+    return buttons + others
+
+
+def _same_arxiv_paper(url: str, arxiv: str | None) -> bool:
+    found = _ARXIV_URL_RE.match(url.strip())
+    return bool(arxiv and found and found[1] == arxiv)
 
 
 def snippet(text: str, limit: int = 280) -> str:
@@ -75,6 +142,8 @@ class Renderer:
         self.env = make_environment()
         self.by_slug = {paper.slug: paper for paper in site.papers}
         self.topic_names = {topic.slug: topic.name for topic in site.topics}
+        # Once per build, over the whole site: a key is unique only among all of them.
+        self.cite_keys = cite.bibtex_keys(site.papers)
 
     def absolute(self, url_path: str) -> str | None:
         return self.base_url + url_path if self.base_url else None
@@ -92,6 +161,7 @@ class Renderer:
             "feeds": context.pop("feeds", []),
             "head_links": context.pop("head_links", []),
             "meta_tags": context.pop("meta_tags", []),
+            "og_tags": context.pop("og_tags", []),
             "json_ld": context.pop("json_ld", None),
             "nav": context.pop("nav", ""),
         }
@@ -125,6 +195,7 @@ class Renderer:
             nav="home",
             latest=latest,
             papers=self.site.digests.get(latest, []) if latest else [],
+            ranks=self._ranks(latest) if latest else {},
             older=days[1:11],
         )
         yield self._page(
@@ -144,9 +215,14 @@ class Renderer:
                 nav="archive",
                 day=day,
                 papers=self.site.digests[day],
+                ranks=self._ranks(day),
                 newer=newer,
                 older=older,
             )
+
+    def _ranks(self, day: str) -> dict[str, int]:
+        """Each ranked paper's position in the digest of `day`, by slug, for the cards' `#n`."""
+        return {p.slug: p.rank[day] for p in self.site.digests.get(day, []) if day in p.rank}
 
     def _topics(self) -> Iterator[Page]:
         yield self._page(
@@ -190,6 +266,7 @@ class Renderer:
 
     def _paper(self, paper: SitePaper) -> Page:
         path = f"papers/{paper.slug}/index.html"
+        # Previous/next walk the first digest in its own order: its ranking, unranked papers after.
         in_digest = self.site.digests.get(paper.date, [])
         position = next((i for i, p in enumerate(in_digest) if p.slug == paper.slug), 0)
         previous = in_digest[position - 1] if position > 0 else None
@@ -201,21 +278,27 @@ class Renderer:
             if config.repository
             else None
         )
+        authors = [AuthorLink(name, author_search_href(name)) for name in paper.authors]
+        page_url = self.absolute(f"papers/{paper.slug}/")
         return self._page(
             "paper.html",
             path,
             paper.title,
             paper=paper,
+            authors_shown=authors[:AUTHORS_SHOWN],
+            authors_folded=authors[AUTHORS_SHOWN:],
+            listed=[(day, paper.rank_in(day)) for day in paper.digests],
+            buttons=paper_buttons(paper),
             related=related,
             previous=previous,
             following=following,
-            bibtex=cite.bibtex(paper),
-            pdf_url=cite.pdf_url(paper),
+            bibtex=cite.bibtex(paper, self.cite_keys[paper.slug], site_title=config.title, page_url=page_url),
             edit_url=edit_url,
             description=snippet(paper.text, 200),
             og_type="article",
+            og_tags=cite.opengraph_tags(paper),
             meta_tags=cite.scholar_tags(paper),
-            json_ld=cite.json_ld(paper, self.absolute(f"papers/{paper.slug}/")),
+            json_ld=cite.json_ld(paper, page_url),
         )
 
     def _feed_entries(self, papers: list[SitePaper], root: str) -> list[FeedEntry]:
@@ -228,6 +311,7 @@ class Renderer:
                 summary=p.text,
                 authors=tuple(p.authors),
                 categories=tuple(p.topics),
+                arxiv_categories=tuple(p.categories),
             )
             for p in papers[:FEED_SIZE]
         ]
@@ -243,6 +327,7 @@ class Renderer:
                 self_url=self.absolute("feed.xml") or "feed.xml",
                 site_url=self.base_url or "./",
                 entries=self._feed_entries(self.site.papers, ""),
+                author=config.title,
             ),
         )
         for topic in self.site.topics:
@@ -257,6 +342,7 @@ class Renderer:
                     self_url=self.absolute(path) or "feed.xml",
                     site_url=self.absolute(f"topics/{topic.slug}/") or "./",
                     entries=self._feed_entries(self.site.papers_in_topic(topic.slug), root),
+                    author=config.title,
                 ),
             )
 

@@ -6,22 +6,22 @@ stops before writing anything when there is one. Each problem names `path:line`.
 
 from __future__ import annotations
 
-import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError
-from generator.markdown import render
-from generator.model import SLUG_RE, Link
+from generator.markdown import plain_text, render
+from generator.model import ARXIV_ID_RE, SLUG_RE, Link
 from generator.topics import Topic, load_topics
 
 REQUIRED = ("id", "title", "date", "topics", "links", "source")
-_TAG_RE = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -52,6 +52,17 @@ class SitePaper:
     html: str
     text: str
     content_path: str
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    upvotes: int | None = None
+    published: str | None = None
+    comment: str | None = None
+    #: Position in each digest it was listed in: digest date to 1-based rank.
+    rank: dict[str, int] = field(default_factory=dict)
+
+    def rank_in(self, day: str) -> int | None:
+        """This paper's position in the digest of `day`, or None when that digest did not rank it."""
+        return self.rank.get(day)
 
 
 @dataclass
@@ -77,11 +88,6 @@ class ContentErrors(ContentError):
         first = problems[0]
         super().__init__(first.message, first.path, first.line)
         self.problems = problems
-
-
-def plain_text(html_text: str) -> str:
-    """The text of rendered HTML, for snippets, related papers and search."""
-    return " ".join(html.unescape(_TAG_RE.sub(" ", html_text)).split())
 
 
 def load_config(content_dir: Path) -> SiteConfig:
@@ -156,10 +162,40 @@ def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentE
                 problem("links", f"link {link!r} must have a 'label' and a 'url'")
             elif not re.match(r"https?://", link["url"]):
                 problem("links", f"link url {link['url']!r} must start with http:// or https://")
-    authors = meta.get("authors", [])
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        problem("authors", "'authors' must be a list of names")
+    for key, what in (("authors", "names"), ("categories", "arXiv categories"), ("keywords", "keywords")):
+        values = meta.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problem(key, f"{key!r} must be a list of {what}")
+    _check_metadata(meta, problem)
     return problems
+
+
+def _check_metadata(meta: dict[str, Any], problem: Callable[[str, str], None]) -> None:
+    """Check the optional metadata fields a source or a person may set (arxiv, upvotes, published, rank)."""
+    arxiv = meta.get("arxiv")
+    if isinstance(arxiv, float | int) and not isinstance(arxiv, bool):
+        problem("arxiv", f"'arxiv' {arxiv!r} must be quoted ('{arxiv}'), or YAML reads it as a number")
+    elif arxiv is not None and not (isinstance(arxiv, str) and ARXIV_ID_RE.fullmatch(arxiv)):
+        problem("arxiv", f"'arxiv' {arxiv!r} is not an arXiv id (like '2601.15305' or 'hep-th/9901001')")
+    upvotes = meta.get("upvotes")
+    if upvotes is not None and (isinstance(upvotes, bool) or not isinstance(upvotes, int) or upvotes < 0):
+        problem("upvotes", f"'upvotes' {upvotes!r} must be a whole number, 0 or more")
+    published = meta.get("published")
+    if published is not None and not is_iso_date(published):
+        problem("published", f"'published' {published!r} is not a YYYY-MM-DD date")
+    for key in ("comment",):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            problem(key, f"{key!r} must be text")
+    rank = meta.get("rank")
+    if rank is not None:
+        if not isinstance(rank, dict):
+            problem("rank", "'rank' must map digest dates to positions, like '2026-05-09': 3")
+        else:
+            for day, position in rank.items():
+                if not is_iso_date(day):
+                    problem("rank", f"'rank' key {day!r} is not a YYYY-MM-DD date")
+                elif isinstance(position, bool) or not isinstance(position, int) or position < 1:
+                    problem("rank", f"'rank' for {day} must be a position, 1 or more (not {position!r})")
 
 
 def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
@@ -179,8 +215,14 @@ def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
         authors=list(meta.get("authors") or []),
         arxiv=str(arxiv) if arxiv else None,
         html=body_html,
-        text=plain_text(body_html),
+        text=plain_text(content.body),
         content_path=content.path.relative_to(content_dir).as_posix(),
+        categories=list(meta.get("categories") or []),
+        keywords=list(meta.get("keywords") or []),
+        upvotes=meta.get("upvotes"),
+        published=meta.get("published"),
+        comment=meta.get("comment") or None,
+        rank=dict(meta.get("rank") or {}),
     )
 
 
@@ -221,11 +263,22 @@ def load_site(content_dir: Path) -> Site:
         raise ContentErrors(problems)
     papers.sort(key=lambda p: (_neg_date(p.date), p.title.casefold(), p.slug))
     digests: dict[str, list[SitePaper]] = {}
-    for paper in sorted(papers, key=lambda p: (p.title.casefold(), p.slug)):
+    for paper in papers:
         for day in paper.digests:
             digests.setdefault(day, []).append(paper)
-    ordered = {day: digests[day] for day in sorted(digests, reverse=True)}
+    ordered = {day: sorted(digests[day], key=digest_order(day)) for day in sorted(digests, reverse=True)}
     return Site(config=config, topics=topics, papers=papers, digests=ordered)
+
+
+def digest_order(day: str) -> Callable[[SitePaper], tuple[int, int, str, str]]:
+    """The sort key of a digest's page: its ranking first, then papers it did not rank (added by hand)
+    by title, so a trending page reads in trending order."""
+
+    def key(paper: SitePaper) -> tuple[int, int, str, str]:
+        position = paper.rank.get(day)
+        return (0 if position is not None else 1, position or 0, paper.title.casefold(), paper.slug)
+
+    return key
 
 
 def _neg_date(value: str) -> int:

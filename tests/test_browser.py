@@ -409,3 +409,52 @@ def test_404_page_works_at_any_depth_under_a_subpath(page: Any, subpath_server: 
     )
     follow(page, home, within="header")
     assert_clean(watch)
+
+
+# --- ranking and author links -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ranked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
+    """The seed content with ranks, authors and arXiv ids on three papers (see test_paper_page)."""
+    from .test_paper_page import ranked_content
+
+    root = tmp_path_factory.mktemp("ranked-browser")
+    site = support.build(ranked_content(root / "content"), root / "site")
+    with StaticServer(site) as server:
+        yield server
+
+
+def test_digest_follows_the_ranking_and_an_author_link_finds_the_paper(
+    page: Any, ranked_server: StaticServer
+) -> None:
+    """The digest lists papers in rank order; a paper's author link opens a search listing that paper."""
+    from .test_paper_page import DAY, RANKED, UNRANKED
+
+    watch = PageWatch.attach(page)
+    base = ranked_server.url()
+    response = page.goto(ranked_server.url(f"digests/{DAY}/"))
+    assert response is not None and response.status == 200
+    paper_re = page_pattern(base, "paper")
+    listed = [
+        match["slug"]
+        for href in page.eval_on_selector_all(".card-title a[href]", "els => els.map(e => e.href)")
+        if (match := paper_re.match(href))
+    ]
+    assert listed[:3] == RANKED, f"the digest of {DAY} is not in rank order: {listed[:5]}"
+    ranks = page.eval_on_selector_all(".card-title .rank", "els => els.map(e => e.textContent.trim())")
+    assert ranks[:3] == ["Rank #1", "Rank #2", "Rank #3"]
+    numbers = [int(rank.removeprefix("Rank #")) for rank in ranks]
+    # every ranked card, in rank order; the unranked ones (last) show no number
+    assert numbers == sorted(set(numbers)) and len(numbers) == len(listed) - len(UNRANKED)
+
+    assert follow(page, paper_re, within="main")["slug"] == RANKED[0]
+    author = page.locator(".author-list a", has_text="Meire Fortunato")
+    with page.expect_navigation():
+        author.click()
+    assert re.search(r"/search/\?q=authors:Meire%20authors:Fortunato$", page.url), page.url
+    assert page.locator("#search-page-input").input_value() == "authors:Meire authors:Fortunato"
+    result = page.locator("#search-page-list a", has_text=paper_title(RANKED[0]))
+    result.first.wait_for(state="visible")
+    assert paper_re.match(result.first.evaluate("e => e.href"))["slug"] == RANKED[0]
+    assert_clean(watch)
