@@ -10,15 +10,16 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator import __version__
-from generator.errors import DigestError
-from generator.ingest.merge import ACTIONS
-from generator.ingest.pipeline import FORMAT_CHOICES, DigestPlan, ingest_files
-from generator.site import ContentErrors
+from generator.errors import ContentErrors, DigestError
+from generator.ingest.detect import FORMAT_CHOICES
+
+if TYPE_CHECKING:
+    from generator.ingest.merge import DigestPlan
 
 
 def fail(message: str) -> None:
@@ -84,6 +85,8 @@ class ProgressPrinter:
 
 
 def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
+    from generator.ingest.merge import ACTIONS
+
     name = plan.source.path
     if plan.already is not None:
         click.echo(
@@ -135,6 +138,9 @@ def ingest(
     files: tuple[Path, ...], content_dir: Path, date_text: str | None, fmt: str, dry_run: bool
 ) -> None:
     """Add the papers of digest FILES to the content folder (hand edits are kept)."""
+    from generator.ingest.merge import ACTIONS
+    from generator.ingest.pipeline import ingest_files
+
     started = time.perf_counter()
     override = _parse_date(date_text)
     progress = ProgressPrinter()

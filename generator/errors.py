@@ -31,3 +31,12 @@ class ContentError(DigestError):
 
 class InputError(DigestError):
     """A digest file given to `digest ingest` cannot be used."""
+
+
+class ContentErrors(ContentError):
+    """Several content problems at once; str() is the first, `.problems` has them all."""
+
+    def __init__(self, problems: list[ContentError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.path, first.line)
+        self.problems = problems

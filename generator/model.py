@@ -15,6 +15,12 @@ SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX = 80
 #: An arXiv identifier without its version: new style `2601.15305`, old style `hep-th/9901001`.
 ARXIV_ID_RE = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}")
+# An id as sources write it: bare, `arXiv:ID`, an arXiv URL, or a URL ending in one (Hugging Face's
+# paper pages); a version and `.pdf` may follow.
+_ARXIV_REF_RE = re.compile(
+    rf"(?<![\w.-])(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:\s*)?({ARXIV_ID_RE.pattern})(?:v\d+)?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,15 @@ class ParsedDigest:
     month_day: tuple[int, int] | None = None
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def clean_arxiv_id(value: object) -> str | None:
+    """`arXiv:2601.15305v2`, `https://arxiv.org/abs/2601.15305v1` or `2601.15305` give `2601.15305`;
+    anything that does not end in an arXiv id gives None."""
+    if not isinstance(value, str):
+        return None
+    match = _ARXIV_REF_RE.search(value.strip())
+    return match.group(1) if match else None
 
 
 def normalize_space(text: str) -> str:

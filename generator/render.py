@@ -7,8 +7,6 @@ text, and `{{ 7*7 }}` in a title is shown, never evaluated (Jinja renders values
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from generator import cite
 from generator.cite import human_date
 from generator.feeds import FeedEntry, atom_feed, sitemap
-from generator.model import Link
-from generator.search.index import BREAK_CHARS
+from generator.model import Link, clean_arxiv_id
+from generator.search.query import author_query
 from generator.site import Site, SitePaper
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -31,12 +29,6 @@ FEED_SIZE = 50
 AUTHORS_SHOWN = 10
 #: Link buttons after the arXiv ones, in this order; other labels follow in their own order.
 LINK_ORDER = ("Code", "Project page", "Dataset", "Model", "Demo", "Video", "DOI", "Hugging Face", "arXiv")
-# A name's words for an author search: split where the search index splits words (spaces, hyphens and
-# the rest of its word-breaking punctuation).
-_NAME_SPLIT_RE = re.compile(rf"[\s{re.escape(BREAK_CHARS)}]+")
-_ARXIV_URL_RE = re.compile(
-    r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -53,29 +45,6 @@ class AuthorLink:
 
     name: str
     href: str | None
-
-
-def _is_word_char(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LMN"
-
-
-def author_query(name: str) -> str:
-    """The search query for one author: `authors:<word>` for each word of the name.
-
-    One term per word, because lunr's query parser splits `authors:Jean-Baptiste` at the hyphen and
-    searches the second part in every field; each word is trimmed of punctuation ("J." is `J`).
-    """
-    terms: list[str] = []
-    for piece in _NAME_SPLIT_RE.split(name):
-        start, end = 0, len(piece)
-        while start < end and not _is_word_char(piece[start]):
-            start += 1
-        while end > start and not _is_word_char(piece[end - 1]):
-            end -= 1
-        word = piece[start:end]
-        if word and f"authors:{word}".casefold() not in (t.casefold() for t in terms):
-            terms.append(f"authors:{word}")
-    return " ".join(terms)
 
 
 def author_search_href(name: str) -> str | None:
@@ -101,8 +70,7 @@ def paper_buttons(paper: SitePaper) -> list[Link]:
 
 
 def _same_arxiv_paper(url: str, arxiv: str | None) -> bool:
-    found = _ARXIV_URL_RE.match(url.strip())
-    return bool(arxiv and found and found[1] == arxiv)
+    return bool(arxiv) and "arxiv.org/" in url.lower() and clean_arxiv_id(url) == arxiv
 
 
 def snippet(text: str, limit: int = 280) -> str:

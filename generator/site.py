@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from generator.content import ContentFile, is_iso_date, read_content_file, read_text
-from generator.errors import ContentError
+from generator.errors import ContentError, ContentErrors
 from generator.markdown import plain_text, render
 from generator.model import ARXIV_ID_RE, SLUG_RE, Link
 from generator.topics import Topic, load_topics
@@ -79,15 +79,6 @@ class Site:
 
     def papers_in_topic(self, slug: str) -> list[SitePaper]:
         return [p for p in self.papers if slug in p.topics]
-
-
-class ContentErrors(ContentError):
-    """Several content problems at once; str() is the first, `.problems` has them all."""
-
-    def __init__(self, problems: list[ContentError]) -> None:
-        first = problems[0]
-        super().__init__(first.message, first.path, first.line)
-        self.problems = problems
 
 
 def load_config(content_dir: Path) -> SiteConfig:

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from generator.feeds import FeedEntry, atom_feed
-from generator.render import author_query, author_search_href
+from generator.render import author_search_href
 from generator.search.index import ShardDoc, build_shard
-from generator.search.query import load_index, search
+from generator.search.query import author_query, load_index, search
 
 from . import site_support as support
 

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from email.message import EmailMessage
 
+from generator.ingest.dates import MONTHS
 from generator.ingest.source import DigestSource, normalize_newlines
-from generator.model import Link, Paper, ParsedDigest, normalize_space
+from generator.model import ARXIV_ID_RE, Link, Paper, ParsedDigest, normalize_space
 
 FORMAT = "arxiv-email"
 
@@ -38,7 +39,7 @@ _REPLACED_SECTION_RE = re.compile(r"^%%--%%--")
 _END_RE = re.compile(r"^%%%---%%%---")
 _ENTRY_MARK = "\\\\"
 #: New ids (2601.15305) and old ones (hep-th/9901001, math.AG/0101001).
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z-]+)?/\d{7})"
+_ID = f"(?:{ARXIV_ID_RE.pattern})"
 _ID_LINE_RE = re.compile(r"^(?:arXiv:|Paper(?:\s*\(\*cross-listing\*\))?:)\s*(\S*)(.*)$")
 _ID_LIKE_RE = re.compile(rf"^arXiv:{_ID}")
 _ARXIV_ID_RE = re.compile(rf"^({_ID})(?:v\d+)?$")
@@ -60,12 +61,6 @@ _SNIFF_WINDOW_RE = re.compile(r"^[ \t]*received from[ \t]+.+[ \t]+to[ \t]+.+GMT[
 _MAIL_HEADERS = frozenset(
     ("from", "to", "subject", "received", "message-id", "mime-version", "content-type", "return-path")
 )
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-    )
-}
 
 
 def sniff(head: str) -> bool:
@@ -253,13 +248,13 @@ def _read_window(banner: list[str], body: _Body, parsed: ParsedDigest) -> None:
 def _window_end(text: str) -> date | None:
     """The date in `Thu 22 Jan 26 19:00:00 GMT` (two-digit years are 19xx from 90 on, else 20xx)."""
     match = _WINDOW_END_RE.search(text)
-    if match is None or match.group(2).lower() not in _MONTHS:
+    if match is None or match.group(2).lower() not in MONTHS:
         return None
     year = int(match.group(3))
     if year < 100:
         year += 1900 if year >= 90 else 2000
     try:
-        return date(year, _MONTHS[match.group(2).lower()], int(match.group(1)))
+        return date(year, MONTHS[match.group(2).lower()], int(match.group(1)))
     except ValueError:
         return None
 

@@ -40,10 +40,22 @@ _ACCENT_RE = re.compile(
     r"\{?\\([`'^\"~=.])\s*\{?([A-Za-z]|\\[ij])\}?\}?"  # \'a  \'{a}  {\'a}  \'\i
     r"|\{?\\([uvHckr])(?:\{([A-Za-z]|\\[ij])\}|\s+([A-Za-z]))\}?"  # \v{c}  \c c  {\H{o}}
 )
-_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\l": "ł", r"\L": "Ł", r"\ae": "æ", r"\AE": "Æ",
-            r"\aa": "å", r"\AA": "Å", r"\oe": "œ", r"\OE": "Œ"}
-_LETTER_RE = re.compile(r"\{?(" + "|".join(re.escape(k) for k in sorted(_LETTERS, key=len, reverse=True))
-                        + r")(?![A-Za-z])\}?\s?")
+_LETTERS = {
+    r"\ss": "ß",
+    r"\o": "ø",
+    r"\O": "Ø",
+    r"\l": "ł",
+    r"\L": "Ł",
+    r"\ae": "æ",
+    r"\AE": "Æ",
+    r"\aa": "å",
+    r"\AA": "Å",
+    r"\oe": "œ",
+    r"\OE": "Œ",
+}
+_LETTER_RE = re.compile(
+    r"\{?(" + "|".join(re.escape(k) for k in sorted(_LETTERS, key=len, reverse=True)) + r")(?![A-Za-z])\}?\s?"
+)
 
 
 def tex_accents(text: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from generator.errors import InputError
+from generator.ingest.normalize import iso_day
 from generator.ingest.source import DigestSource
 from generator.model import Link, Paper, ParsedDigest
 
@@ -48,9 +49,14 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _paper_data(item: dict[str, Any]) -> dict[str, Any]:
+    """A submission's `paper` object (the item itself in flatter exports)."""
+    return item["paper"] if isinstance(item.get("paper"), dict) else item
+
+
 def _paper(item: dict[str, Any], number: int) -> Paper | str:
     """One submission as a Paper, or the reason it cannot be one."""
-    data = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    data = _paper_data(item)
     title = _text(data.get("title")) or _text(item.get("title"))
     if not title.strip():
         return f"item {number}: no title; skipped"
@@ -93,17 +99,13 @@ def parse(source: DigestSource) -> ParsedDigest:
             parsed.skipped.append(paper)
             continue
         parsed.papers.append(paper)
-        data_paper = item.get("paper") if isinstance(item.get("paper"), dict) else {}
-        day = _text(data_paper.get("submittedOnDailyAt") or item.get("submittedOnDailyAt"))[:10]
+        day = iso_day(_paper_data(item).get("submittedOnDailyAt") or item.get("submittedOnDailyAt"))
         if day:
             days[day] += 1
     # sorted() is stable: equal upvotes keep the response's order.
     parsed.papers.sort(key=lambda p: -(p.upvotes or 0))
     if days:
         day, _ = max(days.items(), key=lambda kv: (kv[1], kv[0]))
-        try:
-            parsed.date_in_text = date.fromisoformat(day)
-            parsed.date_line = f"the papers' submittedOnDailyAt, {day}"
-        except ValueError:
-            pass
+        parsed.date_in_text = date.fromisoformat(day)
+        parsed.date_line = f"the papers' submittedOnDailyAt, {day}"
     return parsed

@@ -66,7 +66,7 @@ def record_paper(record: dict[str, Any], line: int) -> Paper:
         title=record.get("title") if isinstance(record.get("title"), str) else "",
         abstract=_abstract(_first(record, "abstract", "summary", "content_text")),
         line=line,
-        arxiv=_first(record, "arxiv", "id") if isinstance(_first(record, "arxiv", "id"), str) else None,
+        arxiv=arxiv if isinstance(arxiv := _first(record, "arxiv", "id"), str) else None,
         authors=_strings(record.get("authors"), ","),
         categories=_strings(record.get("categories"), None),
         published=_first(record, "date", "date_published"),

@@ -79,11 +79,18 @@ def digest_copy_target(
     if date_in_filename(source.path) is None:
         name = f"{digest_date.isoformat()}-{name}"
     target = store.digests_dir / name
-    if target.exists() and file_sha256(target) != source.raw_sha256:
+    if _same_file(target, source):
+        return target.relative_to(store.root).as_posix(), None
+    if target.exists():  # another file has the name: keep both
         stem, dot, suffix = name.partition(".")
         target = store.digests_dir / f"{stem}-{source.sha256[:8]}{dot}{suffix}"
-    copy = None if target.exists() and file_sha256(target) == source.raw_sha256 else target
+    copy = None if _same_file(target, source) else target
     return target.relative_to(store.root).as_posix(), copy
+
+
+def _same_file(path: Path, source: DigestSource) -> bool:
+    """Whether `path` already holds this digest's bytes (hashed once, however large it is)."""
+    return path.exists() and file_sha256(path) == source.raw_sha256
 
 
 def plan_digest(

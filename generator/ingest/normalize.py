@@ -13,22 +13,10 @@ from email.utils import parsedate_to_datetime
 
 from generator.ingest.cleanup import normalize_latex_residue, tex_accents
 from generator.ingest.links import extract_links
-from generator.model import ARXIV_ID_RE, Link, Paper, ParsedDigest, normalize_space, paper_id
+from generator.model import Link, Paper, ParsedDigest, clean_arxiv_id, normalize_space, paper_id
 
-_ARXIV_IN_TEXT_RE = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:\s*)?(" + ARXIV_ID_RE.pattern + r")(?:v\d+)?(?:\.pdf)?/?$",
-    re.IGNORECASE,
-)
 _SCHEME_RE = re.compile(r"^(https?)://", re.IGNORECASE)
 _ISO_DAY_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
-
-
-def clean_arxiv_id(value: object) -> str | None:
-    """`arXiv:2601.15305v2`, `https://arxiv.org/abs/2601.15305v1` or `2601.15305` give `2601.15305`."""
-    if not isinstance(value, str):
-        return None
-    match = _ARXIV_IN_TEXT_RE.search(value.strip())
-    return match.group(1) if match else None
 
 
 def iso_day(value: object) -> str | None:
@@ -106,8 +94,7 @@ def normalize_paper(paper: Paper) -> Paper:
     if paper.upvotes is not None and (not isinstance(paper.upvotes, int) or paper.upvotes < 0):
         paper.upvotes = None
     paper.published = iso_day(paper.published)
-    paper.comment = normalize_space(tex_accents(paper.comment)) if paper.comment else None
-    paper.comment = paper.comment or None
+    paper.comment = normalize_space(tex_accents(paper.comment or "")) or None
     paper.links = _links(paper)
     return paper
 

@@ -57,6 +57,26 @@ def _trim(piece: str) -> str:
     return piece[start:end]
 
 
+# A name's words for an author search: split where the index splits words (spaces, hyphens and the rest
+# of its word-breaking punctuation).
+_NAME_SPLIT_RE = re.compile(f"(?:{_SPACE}|[{re.escape(BREAK_CHARS)}])+")
+
+
+def author_query(name: str) -> str:
+    """The search query for one author: `authors:<word>` for each word of the name.
+
+    One term per word, because lunr's query parser splits `authors:Jean-Baptiste` at the hyphen and
+    searches the second part in every field; each word is trimmed of punctuation ("J." is `J`), and of
+    `*` and `_`, which are query syntax, not part of a name.
+    """
+    terms: list[str] = []
+    for piece in _NAME_SPLIT_RE.split(name):
+        word = _trim(piece).strip("*_")
+        if word and f"authors:{word}".casefold() not in (t.casefold() for t in terms):
+            terms.append(f"authors:{word}")
+    return " ".join(terms)
+
+
 def _suffix(modifiers: str) -> str:
     out = []
     for kind, digits in _MODIFIER_RE.findall(modifiers):
