@@ -163,6 +163,26 @@ def test_hf_json_drops_nameless_authors_and_reports_non_papers(tmp_path: Path, c
     assert meta["authors"] == [a["name"] for a in raw[0]["paper"]["authors"][:3]]
 
 
+def test_truncated_hf_json_and_a_mail_without_entries_are_one_line_errors(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    truncated = tmp_path / "daily.json"
+    truncated.write_text(need(HF_JSON).read_text(encoding="utf-8")[:5000], encoding="utf-8")
+    empty_mail = tmp_path / "cs-mailing.txt"
+    banner = need(MAIL / "cs-2026-01-23.txt").read_text(encoding="utf-8").split("\\\\\n", 1)[0]
+    empty_mail.write_text(banner, encoding="utf-8")
+    before = snapshot(content_dir)
+    for path, message in (
+        (truncated, r"daily\.json:\d+: is not valid JSON"),
+        (empty_mail, "no papers found"),
+    ):
+        result = digest("ingest", path, "--content", content_dir)
+        assert result.returncode == 2, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and re.search(message, lines[0]) and "nothing was written" in lines[0], lines
+    assert snapshot(content_dir) == before
+
+
 # arXiv API Atom ------------------------------------------------------------------------------------------
 
 
