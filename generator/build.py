@@ -14,15 +14,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import urls
+from generator.assets import SiteFolder
 from generator.errors import DigestError
+from generator.model import Site
+from generator.pages import Page, render_pages
+from generator.pages.environment import make_environment
 from generator.related import related_papers
-from generator.render import Page, Renderer, sitemap_page
 from generator.search import SearchStats, write_search_index
-from generator.site import Site, load_site
+from generator.site import load_site
 
-REPO = Path(__file__).resolve().parents[1]
-STATIC = REPO / "static"
-NODE_ASSETS = {REPO / "node_modules" / "lunr" / "lunr.min.js": "static/js/lunr.min.js"}
 MARKER = ".research-digest-site"
 
 
@@ -62,35 +63,23 @@ def related_for(site: Site) -> dict[str, list[str]]:
     return related_papers([(p.slug, f"{p.title} {p.title} {p.text}") for p in site.papers], k=5)
 
 
-def render_site(site: Site, base_url: str) -> list[Page]:
-    renderer = Renderer(site, related_for(site), base_url)
-    pages = list(renderer.pages())
-    pages.append(sitemap_page(pages, base_url))
-    return pages
+def render_site(site: Site, base_url: str, folder: SiteFolder) -> list[Page]:
+    """Every page, rendered with the site folder's templates over the built-in ones."""
+    return render_pages(site, related_for(site), base_url, make_environment(folder))
 
 
-def _write(folder: Path, pages: list[Page]) -> int:
-    files = 0
+def _write(building: Path, pages: list[Page], static_files: dict[str, Path]) -> int:
+    """Write the pages and copy the static files (the site's own over the built-in ones)."""
     for page in pages:
-        target = folder / page.path
+        target = building / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.text, encoding="utf-8", newline="\n")
-        files += 1
-    if STATIC.is_dir():
-        for source in sorted(STATIC.rglob("*")):
-            if source.is_file():
-                target = folder / "static" / source.relative_to(STATIC)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-                files += 1
-    for source, relative in NODE_ASSETS.items():
-        if source.exists():
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            files += 1
-    (folder / MARKER).write_text("Built by research-digest; `digest build` replaces this folder.\n")
-    return files
+    for name, source in static_files.items():
+        target = building / urls.static(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    (building / MARKER).write_text("Built by research-digest; `digest build` replaces this folder.\n")
+    return len(pages) + len(static_files)
 
 
 def _swap(built: Path, out_dir: Path) -> None:
@@ -110,12 +99,13 @@ def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) ->
     site = load_site(content_dir)
     base = check_base_url(site.config.base_url if base_url is None else base_url)
     check_out_dir(content_dir, out_dir)
-    pages = render_site(site, base)
+    folder = SiteFolder.of(content_dir)
+    pages = render_site(site, base, folder)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     try:
         building.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
-        files = _write(building, pages)
+        files = _write(building, pages, folder.static_files())
         search = write_search_index(
             site.papers,
             building,

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from generator.site import SitePaper
+from generator.model import SitePaper, ascii_words
 
 _BIBTEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -95,16 +94,11 @@ def citation_year(paper: SitePaper) -> str | None:
     return paper.published[:4] if paper.published else None
 
 
-def _ascii_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.findall(r"[a-z0-9]+", folded)
-
-
 def _family_name(name: str) -> str:
     """The family name, ASCII only: the last word ("Müller-Ñúñez" is `mullernunez`; suffixes like Jr.
     skipped), or what comes before the comma of "Hinton, Geoffrey"."""
     family = name.split(",")[0] if "," in name else name
-    words = ["".join(_ascii_words(word)) for word in family.split()]
+    words = ["".join(ascii_words(word)) for word in family.split()]
     words = [w for w in words if w and w not in _NAME_SUFFIXES and not w.isdigit()]
     return words[-1] if words else ""
 
@@ -115,7 +109,7 @@ def bibtex_base_key(paper: SitePaper) -> str:
     Without authors the key starts with the title word; without a year it has none. Two papers may share
     a base key; `bibtex_keys` makes them unique.
     """
-    words = _ascii_words(paper.title)
+    words = ascii_words(paper.title)
     significant = [w for w in words if w not in _KEY_STOP_WORDS and not w.isdigit()]
     word = (significant or words or ["paper"])[0]
     last = _family_name(paper.authors[0]) if paper.authors else ""

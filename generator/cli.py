@@ -15,25 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from generator import __version__
-from generator.errors import ContentErrors, DigestError
-from generator.ingest.detect import FORMAT_CHOICES
+from generator.errors import DigestError, report
+from generator.ingest.detect import format_names
 
 if TYPE_CHECKING:
     from generator.ingest.merge import DigestPlan
-
-
-def fail(message: str) -> None:
-    """Print a one-line error and exit with status 2."""
-    click.echo(f"digest: error: {message}", err=True)
-    sys.exit(2)
-
-
-def fail_with(exc: DigestError, suffix: str = "") -> None:
-    """Print every problem of a content error (one line each) and exit with status 2."""
-    problems = exc.problems if isinstance(exc, ContentErrors) else [exc]
-    for problem in problems:
-        click.echo(f"digest: error: {problem}{suffix}", err=True)
-    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,8 +34,7 @@ def _parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"--date {value!r} is not a date of the form YYYY-MM-DD")
-    return None
+        report(f"--date {value!r} is not a date of the form YYYY-MM-DD")
 
 
 class ProgressPrinter:
@@ -128,7 +113,7 @@ def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMAT_CHOICES),
+    type=click.Choice(("auto", *format_names())),
     default="auto",
     show_default=True,
     help="The digest's format; auto looks at the text.",
@@ -150,8 +135,7 @@ def ingest(
         )
     except DigestError as exc:
         progress.close()
-        fail(f"{exc} (nothing was written)")
-        return
+        report(exc, " (nothing was written)")
     progress.close()
     for plan in plans:
         _print_plan(plan, dry_run)
@@ -193,8 +177,7 @@ def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
     try:
         result = build_site(content_dir, out_dir, base_url)
     except DigestError as exc:
-        fail_with(exc, " (nothing was written)")
-        return
+        report(exc, " (nothing was written)")
     click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/")
     if result.search is not None:
         stats = result.search
@@ -222,8 +205,7 @@ def check(content_dir: Path, site_dir: Path | None) -> None:
     try:
         site = load_site(content_dir)
     except DigestError as exc:
-        fail_with(exc)
-        return
+        report(exc)
     click.echo(
         f"{content_dir}/: {len(site.papers)} papers, {len(site.topics)} topics, "
         f"{len(site.digests)} digest{'s' if len(site.digests) != 1 else ''}: no problems"
@@ -231,7 +213,7 @@ def check(content_dir: Path, site_dir: Path | None) -> None:
     if site_dir is None:
         return
     if not (site_dir / "index.html").exists():
-        fail(f"{site_dir}: no built site here (run digest build first)")
+        report(f"{site_dir}: no built site here (run digest build first)")
     checked, broken = check_links(site_dir)
     for link in broken:
         click.echo(f"{site_dir}/{link.page}: broken link {link.target!r}: {link.reason}", err=True)

@@ -7,22 +7,14 @@ files are dumped in one fixed field order, and an existing file is changed only 
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.errors import ContentError
+from generator.yamlio import dump_yaml, load_yaml
 
-# libyaml's loader parses the same safe subset about 8x faster; the pure-Python one is the fallback.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# And libyaml's emitter dumps about 4x faster, byte for byte as the pure-Python one (a test checks).
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 FIELD_ORDER = (
     "id",
     "title",
@@ -99,14 +91,7 @@ def _plain(value: Any) -> Any:
 
 def parse_front_matter(front: str, path: Path) -> dict[str, Any]:
     """Load front matter YAML, reporting syntax errors at their line in the file."""
-    try:
-        data = yaml.load(front, Loader=SAFE_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else 1
-        raise ContentError(f"front matter is not valid YAML: {exc.problem or exc}", path, line) from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"front matter is not valid YAML: {exc}", path, 1) from exc
+    data = load_yaml(front, path, first_line=2, subject="front matter")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -145,18 +130,6 @@ def is_iso_date(value: object) -> bool:
     except ValueError:
         return False
     return True
-
-
-def dump_yaml(data: dict[str, Any]) -> str:
-    """Dump front matter: block style, Unicode kept, never wrapped, fields in the order given."""
-    return yaml.dump(
-        data,
-        Dumper=SAFE_DUMPER,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=2**31 - 1,
-    )
 
 
 def dump_front_matter(meta: dict[str, Any]) -> str:
@@ -205,29 +178,3 @@ def replace_field(content: ContentFile, key: str, value: Any) -> str:
     if not same:
         front = dump_front_matter(expected)
     return f"---\n{front}{content.closing_and_body}"
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy a file so that a crash leaves either no file, the old one or the whole new one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

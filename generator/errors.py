@@ -6,7 +6,11 @@ Every stage raises these instead of letting library exceptions escape, so the CL
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
+
+import click
 
 
 class DigestError(Exception):
@@ -40,3 +44,14 @@ class ContentErrors(ContentError):
         first = problems[0]
         super().__init__(first.message, first.path, first.line)
         self.problems = problems
+
+
+def report(problem: DigestError | str, suffix: str = "", echo: Callable[..., Any] | None = None) -> NoReturn:
+    """The one way a command stops on a problem the user can fix: each problem (all of a ContentErrors)
+    as a `digest: error: ...` line on stderr, then exit status 2. `echo` is for tests (click's by default).
+    """
+    say = echo or click.echo
+    problems = problem.problems if isinstance(problem, ContentErrors) else [problem]
+    for one in problems:
+        say(f"digest: error: {one}{suffix}", err=True)
+    raise SystemExit(2)

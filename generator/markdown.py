@@ -381,3 +381,15 @@ def _plain_tokens(tokens: Sequence[Token], out: list[str]) -> None:
             out.append(formula_words(token.content, source, display=token.type == "math_inline_double"))
         elif token.children:
             _plain_tokens(token.children, out)
+
+
+def snippet(text: str, limit: int) -> str:
+    """The first ~limit characters of a plain text, cut at a word boundary (mid-word only when the
+    first half has no space), with an ellipsis when cut: cards and search results show the same cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut].rstrip(" ,;:.-") + "…"

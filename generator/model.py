@@ -1,6 +1,8 @@
-"""The plain data every stage passes along: papers, links, parsed digests; and slugs.
+"""The plain data every stage passes along: papers, links, parsed digests, the taxonomy, the Site the
+build renders; and slugs.
 
-Kept free of I/O so ingest, build and the tests share one definition of what a paper is.
+Kept free of I/O so ingest, build, templates and the tests share one definition of what a paper is.
+`SitePaper`, `Site`, `SiteConfig` and `Topic` are also the template API: the attributes templates read.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: One word of a slug; a slug is such words joined by single hyphens (file names, topic slugs, URLs).
+SLUG_WORD_RE = re.compile(r"[a-z0-9]+")
+SLUG_RE = re.compile(rf"{SLUG_WORD_RE.pattern}(?:-{SLUG_WORD_RE.pattern})*")
 SLUG_MAX = 80
 #: An arXiv identifier without its version: new style `2601.15305`, old style `hep-th/9901001`.
 ARXIV_ID_RE = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}")
@@ -110,6 +115,13 @@ def paper_id(title: str, abstract: str | None = None) -> str:
     return "t-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
+def ascii_words(text: str) -> list[str]:
+    """The lower-case ASCII words of `text`, accents folded (é to e), everything else dropped: the words
+    of a slug, and of a BibTeX key."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return SLUG_WORD_RE.findall(folded)
+
+
 def slugify(title: str, fallback: str = "paper") -> str:
     """An ASCII slug (`[a-z0-9]+(-[a-z0-9]+)*`, at most 80 characters) for a file and URL name.
 
@@ -117,12 +129,10 @@ def slugify(title: str, fallback: str = "paper") -> str:
     `<fallback>-<hash>`, which is stable because the hash is of the title itself. The result can never
     contain `/` or `.`, so it cannot name a path outside its folder.
     """
-    folded = unicodedata.normalize("NFKD", title)
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = "-".join(re.findall(r"[a-z0-9]+", ascii_text))
+    slug = "-".join(ascii_words(title))
     if not slug:
         digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:10]
-        base = "-".join(re.findall(r"[a-z0-9]+", fallback.lower())) or "paper"
+        base = "-".join(SLUG_WORD_RE.findall(fallback.lower())) or "paper"
         slug = f"{base}-{digest}"
     return truncate_slug(slug, SLUG_MAX)
 
@@ -148,3 +158,77 @@ def unique_slug(base: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
         n += 1
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of the taxonomy; frozen (and so hashable) so compiled matchers can be cached per list."""
+
+    slug: str
+    name: str
+    description: str
+    phrases: tuple[str, ...]
+
+
+@dataclass
+class SiteConfig:
+    """content/site.yml: what the site calls itself and where it lives."""
+
+    title: str = "Research Digest"
+    description: str = ""
+    base_url: str = ""
+    repository: str = ""
+    branch: str = "main"
+
+
+@dataclass
+class SitePaper:
+    """A paper ready to render: validated fields plus its body as HTML and as plain text."""
+
+    slug: str
+    id: str
+    title: str
+    date: str
+    digests: list[str]
+    topics: list[str]
+    links: list[Link]
+    source: str
+    authors: list[str]
+    arxiv: str | None
+    html: str
+    text: str
+    content_path: str
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    upvotes: int | None = None
+    published: str | None = None
+    comment: str | None = None
+    #: Position in each digest it was listed in: digest date to 1-based rank.
+    rank: dict[str, int] = field(default_factory=dict)
+
+    def rank_in(self, day: str) -> int | None:
+        """This paper's position in the digest of `day`, or None when that digest did not rank it."""
+        return self.rank.get(day)
+
+
+@dataclass
+class Site:
+    """Everything the build renders: config, taxonomy, papers newest first, digests newest first."""
+
+    config: SiteConfig
+    topics: list[Topic]
+    papers: list[SitePaper]
+    digests: dict[str, list[SitePaper]] = field(default_factory=dict)
+
+    def papers_in_topic(self, slug: str) -> list[SitePaper]:
+        """A topic's papers, newest first."""
+        return self._by_topic.get(slug, [])
+
+    @cached_property
+    def _by_topic(self) -> dict[str, list[SitePaper]]:
+        """Papers grouped by topic in one pass (a page per topic would otherwise scan all papers)."""
+        grouped: dict[str, list[SitePaper]] = {}
+        for paper in self.papers:
+            for slug in paper.topics:
+                grouped.setdefault(slug, []).append(paper)
+        return grouped

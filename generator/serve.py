@@ -16,14 +16,15 @@ from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import TCPServer
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import click
 
-from generator.errors import DigestError
+from generator import urls
+from generator.assets import SiteFolder
+from generator.errors import DigestError, report
 
-REPO = Path(__file__).resolve().parents[1]
 LIVERELOAD_PATH = "/__livereload"
 # Polls once a second and reloads when the build generation differs from the one the page was served
 # with; while the server is gone it backs off to one request every 30 s instead of hammering.
@@ -60,7 +61,7 @@ def _build_site(content_dir: Path, out_dir: Path) -> BuildResultLike:
 
 def content_type(path: Path) -> str:
     """A fixed map for what the site holds, so the answer does not depend on the machine's mime.types."""
-    if path.name == "feed.xml":
+    if path.name == urls.FEED_NAME:
         return "application/atom+xml; charset=utf-8"
     return _TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
@@ -91,8 +92,9 @@ def resolve_url_path(root: Path, url_path: str) -> Path | None:
 
 
 def default_watch_dirs(content_dir: Path) -> list[Path]:
-    """What a build reads, hence what can change the site: the content, and our templates/ and static/."""
-    return [content_dir, *(d for d in (REPO / "templates", REPO / "static") if d.is_dir())]
+    """What a build reads, hence what can change the site: the content, the site folder's templates/ and
+    static/, and the built-in ones when they are a checkout's."""
+    return SiteFolder.of(content_dir).watch_dirs()
 
 
 def snapshot(dirs: Sequence[Path], exclude: Path | None = None) -> Snapshot:
@@ -178,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
             target = target / "index.html"
         status = 200
         if target is None or not target.is_file():
-            status, target = 404, site.out_dir / "404.html"
+            status, target = 404, site.out_dir / urls.not_found()
         try:
             data = target.read_bytes()
         except OSError:  # no 404 page, or the site vanished mid-swap
@@ -327,11 +329,6 @@ class DevServer:
                 )
 
 
-def _fail(echo: Callable[..., Any], message: str) -> NoReturn:
-    echo(f"digest: error: {message}", err=True)
-    raise SystemExit(2)
-
-
 def serve(
     content_dir: Path,
     out_dir: Path,
@@ -355,8 +352,8 @@ def serve(
         )  # fmt: skip
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            _fail(echo, f"port {port} is in use; pass --port N")
-        _fail(echo, f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+            report(f"port {port} is in use; pass --port N", echo=echo)
+        report(f"cannot listen on {host}:{port}: {exc.strerror or exc}", echo=echo)
     try:
         if not server.first_build():
             raise SystemExit(2)

@@ -8,107 +8,48 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError, ContentErrors
 from generator.markdown import plain_text, render
-from generator.model import ARXIV_ID_RE, SLUG_RE, Link
-from generator.topics import Topic, load_topics
+from generator.model import ARXIV_ID_RE, SLUG_RE, Link, Site, SiteConfig, SitePaper
+from generator.topics import load_topics
+from generator.yamlio import child_node, compose_yaml, key_line, key_node, load_yaml, node_line
 
 REQUIRED = ("id", "title", "date", "topics", "links", "source")
 
 
-@dataclass
-class SiteConfig:
-    """content/site.yml: what the site calls itself and where it lives."""
-
-    title: str = "Research Digest"
-    description: str = ""
-    base_url: str = ""
-    repository: str = ""
-    branch: str = "main"
-
-
-@dataclass
-class SitePaper:
-    """A paper ready to render: validated fields plus its body as HTML and as plain text."""
-
-    slug: str
-    id: str
-    title: str
-    date: str
-    digests: list[str]
-    topics: list[str]
-    links: list[Link]
-    source: str
-    authors: list[str]
-    arxiv: str | None
-    html: str
-    text: str
-    content_path: str
-    categories: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    upvotes: int | None = None
-    published: str | None = None
-    comment: str | None = None
-    #: Position in each digest it was listed in: digest date to 1-based rank.
-    rank: dict[str, int] = field(default_factory=dict)
-
-    def rank_in(self, day: str) -> int | None:
-        """This paper's position in the digest of `day`, or None when that digest did not rank it."""
-        return self.rank.get(day)
-
-
-@dataclass
-class Site:
-    """Everything the build renders: config, taxonomy, papers newest first, digests newest first."""
-
-    config: SiteConfig
-    topics: list[Topic]
-    papers: list[SitePaper]
-    digests: dict[str, list[SitePaper]] = field(default_factory=dict)
-
-    def topic(self, slug: str) -> Topic:
-        return next(t for t in self.topics if t.slug == slug)
-
-    def papers_in_topic(self, slug: str) -> list[SitePaper]:
-        return [p for p in self.papers if slug in p.topics]
-
-
 def load_config(content_dir: Path) -> SiteConfig:
-    """Read site.yml; a missing file means defaults, a malformed one is an error."""
+    """Read site.yml; a missing file means defaults. A malformed file, an unknown key (a typo would
+    otherwise be ignored in silence) or a value that is not text is an error at its line."""
     path = content_dir / "site.yml"
     if not path.exists():
         return SiteConfig()
-    try:
-        data = yaml.safe_load(read_text(path)) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ContentError(f"not valid YAML: {exc.problem}", path, mark.line + 1 if mark else 1) from exc
+    text = read_text(path)
+    root = compose_yaml(text, path)
+    data = load_yaml(text, path)
+    if data is None:
+        return SiteConfig()
     if not isinstance(data, dict):
         raise ContentError("must be a mapping of settings", path, 1)
+    known = [f.name for f in fields(SiteConfig)]
+    for key in data:
+        if key not in known:
+            line = node_line(key_node(root, str(key)))
+            raise ContentError(f"unknown setting {key!r}; expected {', '.join(known)}", path, line)
     config = SiteConfig()
-    for key in ("title", "description", "base_url", "repository", "branch"):
+    for key in known:
         value = data.get(key)
         if value is None:
             continue
         if not isinstance(value, str):
-            raise ContentError(f"{key!r} must be a string", path, _key_line(read_text(path), key, 0))
+            raise ContentError(f"{key!r} must be a string", path, node_line(child_node(root, key)))
         setattr(config, key, value.strip())
     return config
-
-
-def _key_line(text: str, key: str, offset: int) -> int:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.startswith(f"{key}:"):
-            return number + offset
-    return 1 + offset
 
 
 def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentError]:
@@ -117,7 +58,7 @@ def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentE
     problems: list[ContentError] = []
 
     def problem(key: str, message: str) -> None:
-        problems.append(ContentError(message, path, _key_line(content.front_matter_text, key, 1)))
+        problems.append(ContentError(message, path, key_line(content.front_matter_text, key, first_line=2)))
 
     if not SLUG_RE.fullmatch(path.stem) or len(path.stem) > 80:
         problems.append(ContentError("file name must be a slug: a-z, 0-9 and hyphens, at most 80", path, 1))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,8 +16,9 @@ from typing import Any, NoReturn
 import yaml
 
 from generator.errors import ContentError
+from generator.model import SLUG_RE, Topic
+from generator.yamlio import child_node, compose_yaml, key_node, load_yaml, node_line
 
-SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = ("slug", "name", "description", "phrases")
 
 # A title states what a paper is about; an abstract also mentions what it builds on or compares with.
@@ -36,16 +36,6 @@ _PLURAL, _PREFIX = r"(?:e?s)?", r"\w*"
 _RANK = {_SEP: 1, _PLURAL: 2, _PREFIX: 2, "": 3}
 
 
-@dataclass(frozen=True)
-class Topic:
-    """One topic of the taxonomy; frozen (and so hashable) so compiled matchers can be cached per list."""
-
-    slug: str
-    name: str
-    description: str
-    phrases: tuple[str, ...]
-
-
 def load_topics(path: Path) -> list[Topic]:
     """Read and validate topics.yml, in file order (the order breaks ties in `classify`).
 
@@ -58,22 +48,16 @@ def load_topics(path: Path) -> list[Topic]:
         raise ContentError("topics file not found", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"cannot read the topics file: {exc}", path) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ContentError(f"invalid YAML: {exc.problem or exc.context}", path, line) from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"invalid YAML: {exc}", path) from None
+    root = compose_yaml(text, path)
+    data = load_yaml(text, path)
 
     if not isinstance(data, dict) or "topics" not in data:
         raise ContentError("expected a mapping with a 'topics:' key", path, _line(root))
     unknown = sorted(str(key) for key in data if key != "topics")
     if unknown:
-        raise ContentError(f"unknown top-level key(s): {', '.join(unknown)}", path, _line(root))
-    items, items_node = data["topics"], _child(root, "topics")
+        line = node_line(key_node(root, unknown[0]))
+        raise ContentError(f"unknown top-level key(s): {', '.join(unknown)}", path, line)
+    items, items_node = data["topics"], child_node(root, "topics")
     if not isinstance(items, list) or not items:
         raise ContentError("'topics' must be a non-empty list of topics", path, _line(items_node))
 
@@ -108,11 +92,11 @@ def _topic(item: Any, node: yaml.Node, path: Path) -> Topic:
         value = item[name]
         if not isinstance(value, str) or not value.strip():
             hint = " (quote it)" if not isinstance(value, str | list | dict) else ""
-            fail(f"{name!r} must be a non-empty string{hint}", _child(node, name))
+            fail(f"{name!r} must be a non-empty string{hint}", child_node(node, name))
         values[name] = " ".join(value.split())
     if not SLUG_RE.fullmatch(values["slug"]):
-        fail(f"invalid slug {values['slug']!r}: use a-z, 0-9 and single hyphens", _child(node, "slug"))
-    phrases, phrases_node = item["phrases"], _child(node, "phrases")
+        fail(f"invalid slug {values['slug']!r}: use a-z, 0-9 and single hyphens", child_node(node, "slug"))
+    phrases, phrases_node = item["phrases"], child_node(node, "phrases")
     if not isinstance(phrases, list) or not phrases:
         fail("'phrases' must be a non-empty list of strings", phrases_node)
     nodes = phrases_node.value if isinstance(phrases_node, yaml.SequenceNode) else []
@@ -128,14 +112,8 @@ def _topic(item: Any, node: yaml.Node, path: Path) -> Topic:
     return Topic(values["slug"], values["name"], values["description"], tuple(cleaned))
 
 
-def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    """The value node under `key` in a mapping node (the last one, as safe_load keeps), for its line."""
-    pairs = node.value if isinstance(node, yaml.MappingNode) else []
-    return next((value for name, value in reversed(pairs) if name.value == key), None)
-
-
 def _line(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
+    return node_line(node)
 
 
 def classify(title: str, abstract: str, topics: Sequence[Topic], max_topics: int = 3) -> list[str]:

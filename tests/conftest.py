@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEED = SHARED / "digests" / "hf-trending-may-9.txt"
+from .common import REPO, SEED
 
 
 @pytest.fixture

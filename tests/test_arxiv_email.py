@@ -14,7 +14,8 @@ import pytest
 from generator.ingest.arxiv_email import announcement_day, parse, sniff, split_authors
 from generator.ingest.source import load_source
 from generator.model import Link, ParsedDigest
-from tests.conftest import SHARED
+
+from .common import SHARED
 
 SAMPLES = SHARED / "samples" / "arxiv-email"
 RULE = "-" * 78

@@ -14,7 +14,7 @@ from generator.content import read_content_file
 from generator.site import load_site
 from generator.topics import classify, load_topics
 
-REPO = Path(__file__).resolve().parents[1]
+from .common import REPO
 
 
 def _load(name: str):

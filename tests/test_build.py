@@ -17,7 +17,8 @@ from generator.build import build_site
 from generator.content import read_content_file
 from generator.site import load_site
 
-REPO = Path(__file__).resolve().parents[1]
+from .common import REPO, snapshot
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -54,12 +55,6 @@ def parse_page(path: Path) -> TextAndLinks:
 
 def words(text: str) -> list[str]:
     return " ".join(text.split()).split(" ")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

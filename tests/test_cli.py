@@ -11,6 +11,7 @@ from generator.content import read_content_file
 from generator.markdown import render
 from generator.model import SLUG_RE
 
+from .common import snapshot
 from .test_text_roundtrip import expected_html_with_math
 
 
@@ -25,12 +26,6 @@ def seed_papers(seed: Path) -> list[tuple[str, str]]:
     blocks = [b.strip() for b in seed.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     body = blocks[5:]
     return [(body[i], body[i + 1]) for i in range(0, len(body), 2)]
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def test_seed_ingest_end_to_end(seed_path: Path, content_dir: Path) -> None:
@@ -60,11 +55,11 @@ def test_seed_ingest_end_to_end(seed_path: Path, content_dir: Path) -> None:
     assert copy.read_bytes() == seed_path.read_bytes()
 
     # Idempotent: the same digest again changes no byte and says so.
-    before = tree(content_dir)
+    before = snapshot(content_dir)
     again = digest("ingest", seed_path, "--content", content_dir)
     assert again.returncode == 0, again.stderr
     assert "56 unchanged" in again.stdout
-    assert tree(content_dir) == before
+    assert snapshot(content_dir) == before
 
 
 def test_hand_edit_survives_reingest_from_another_date(
@@ -89,11 +84,11 @@ def test_hand_edit_survives_reingest_from_another_date(
 
 
 def test_dry_run_prints_plan_and_writes_nothing(seed_path: Path, content_dir: Path) -> None:
-    before = tree(content_dir)
+    before = snapshot(content_dir)
     result = digest("ingest", seed_path, "--content", content_dir, "--dry-run", "--date", "2025-05-09")
     assert result.returncode == 0, result.stderr
     assert "new: " in result.stdout and "2025-05-09" in result.stdout and "dry run" in result.stdout
-    assert tree(content_dir) == before
+    assert snapshot(content_dir) == before
 
 
 def test_errors_are_one_line_with_status_2(tmp_path: Path, content_dir: Path) -> None:
@@ -111,7 +106,7 @@ def test_errors_are_one_line_with_status_2(tmp_path: Path, content_dir: Path) ->
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("digest: error: "), result.stderr
         assert "Traceback" not in result.stderr
-    assert tree(content_dir) == {"topics.yml": (content_dir / "topics.yml").read_bytes()}
+    assert snapshot(content_dir) == {"topics.yml": (content_dir / "topics.yml").read_bytes()}
 
 
 def test_title_without_abstract_warns_with_line_and_keeps_the_rest(tmp_path: Path, content_dir: Path) -> None:

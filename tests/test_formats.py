@@ -25,7 +25,7 @@ from generator.ingest.pipeline import ingest_files
 from generator.ingest.source import load_source
 from generator.site import load_site
 
-from .conftest import SHARED
+from .common import SHARED, snapshot
 
 SAMPLES = SHARED / "samples"
 CORPORA = SHARED / "corpora"
@@ -56,12 +56,6 @@ def papers(content: Path) -> dict[str, dict[str, Any]]:
         meta = read_content_file(path).meta
         found[meta["id"]] = {**meta, "_path": path}
     return found
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def by_rank(found: dict[str, dict[str, Any]], day: str) -> list[str]:

@@ -12,6 +12,8 @@ from generator.content import read_content_file
 from generator.errors import DigestError
 from generator.ingest.pipeline import ingest_files
 
+from .common import snapshot
+
 TODAY = date(2026, 11, 28)
 DIGEST = """May 9
 
@@ -29,12 +31,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def test_new_digest_writes_papers_copy_and_manifest(tmp_path: Path, content_dir: Path) -> None:

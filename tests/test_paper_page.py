@@ -18,11 +18,12 @@ import pytest
 import yaml
 
 from generator.feeds import FeedEntry, atom_feed
-from generator.render import author_search_href
+from generator.pages.papers import author_link
 from generator.search.index import ShardDoc, build_shard
-from generator.search.query import author_query, load_index, search
+from generator.search.query import author_query
 
 from . import site_support as support
+from .search_support import load_index, search
 
 DAY = "2026-05-09"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -193,9 +194,9 @@ def test_author_query_has_one_field_term_per_word() -> None:
     assert author_query("Vinh Q. Tran") == "authors:Vinh authors:Q authors:Tran"
     assert author_query("  (Anonymous)  ") == "authors:Anonymous"
     assert author_query("...") == ""
-    assert author_search_href("Jürgen Schmidhuber") == "search/?q=authors:J%C3%BCrgen%20authors:Schmidhuber"
-    assert author_search_href("A & B") == "search/?q=authors:A%20authors:B"
-    assert author_search_href("?!") is None
+    assert author_link("Jürgen Schmidhuber").href == "search/?q=authors:J%C3%BCrgen%20authors:Schmidhuber"
+    assert author_link("A & B").href == "search/?q=authors:A%20authors:B"
+    assert author_link("?!").href is None
 
 
 def test_each_author_links_to_a_search_for_their_name(site: Path) -> None:

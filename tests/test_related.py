@@ -6,15 +6,13 @@ Speed is measured by a benchmark, not here: these tests only pin down behaviour.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
 from generator import related
 from generator.related import related_papers, stem
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "digests" / "hf-trending-may-9.txt"
+from .common import SEED
 
 CATS = [
     ("cat-a", "Feline whiskers and purring: how domestic cats communicate with their owners"),

@@ -11,10 +11,11 @@ import pytest
 
 from generator.search import write_search_index
 from generator.search.index import ShardDoc, ref_for
-from generator.search.query import load_index, search
 from generator.search.shards import doc_for, estimate_bytes, split_shards
 from generator.site import SitePaper, load_site
-from tests.conftest import REPO
+
+from .common import REPO
+from .search_support import load_index, search
 
 SURVEYS = {
     "papers/continual-learning-of-large-language-models-a-comprehensive-survey/",

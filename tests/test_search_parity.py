@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from generator.search import normalize_query, write_search_index
-from generator.search.query import load_index
+from generator.search import write_search_index
 from generator.search.stemmer import js_stem, trim
 from generator.site import load_site
-from tests.conftest import REPO, SHARED
+
+from .common import REPO, SHARED
+from .search_support import load_index, normalize_query
 
 CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
 JS = REPO / "tests" / "js"

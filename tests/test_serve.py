@@ -30,7 +30,7 @@ import pytest
 from generator.errors import ContentError
 from generator.serve import DevServer, default_watch_dirs, serve
 
-REPO = Path(__file__).resolve().parents[1]
+from .common import REPO
 
 
 class FakeBuilder:

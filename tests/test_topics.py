@@ -17,9 +17,8 @@ import pytest
 from generator.errors import ContentError
 from generator.topics import Topic, classify, load_topics
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "digests" / "hf-trending-may-9.txt"
+from .common import REPO, SEED, SHARED
+
 CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
 TAXONOMY = REPO / "content" / "topics.yml"
 
@@ -77,10 +76,10 @@ def test_the_project_taxonomy_is_valid_and_has_no_catch_all(real_topics: list[To
 
 
 ERRORS = {
-    "yaml syntax": ("topics:\n  - slug: a\n    name: [unclosed\n", 4, "invalid YAML"),
+    "yaml syntax": ("topics:\n  - slug: a\n    name: [unclosed\n", 4, "not valid YAML"),
     "top level is a list": ("- slug: a\n", 1, "'topics:'"),
     "no topics key": ("topic:\n  - slug: a\n", 1, "'topics:'"),
-    "unknown top-level key": ("topics: []\ncolors: 1\n", 1, "unknown top-level"),
+    "unknown top-level key": ("topics: []\ncolors: 1\n", 2, "unknown top-level"),
     "topics not a list": ("# c\ntopics:\n  slug: a\n", 3, "non-empty list"),
     "topics empty": ("topics: []\n", 1, "non-empty list"),
     "item not a mapping": (VALID + "  - just a string\n", 13, "must be a mapping"),

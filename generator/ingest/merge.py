@@ -14,15 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.content import (
-    ContentFile,
-    atomic_copy,
-    atomic_write,
-    compose_file,
-    content_file_of,
-    parse_content_text,
-    replace_field,
-)
+from generator.atomic import atomic_copy, atomic_write
+from generator.content import ContentFile, compose_file, content_file_of, parse_content_text, replace_field
 from generator.ingest.dates import date_in_filename
 from generator.ingest.source import DigestSource, file_sha256
 from generator.ingest.store import ContentStore, ManifestEntry

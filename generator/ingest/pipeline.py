@@ -13,14 +13,14 @@ from pathlib import Path
 
 from generator.errors import InputError
 from generator.ingest.dates import resolve_date
-from generator.ingest.detect import FORMAT_CHOICES, choose_format
+from generator.ingest.detect import choose_format
 from generator.ingest.merge import DigestPlan, FileChange, apply, plan_digest
 from generator.ingest.normalize import normalize_digest
 from generator.ingest.source import load_source
 from generator.ingest.store import load_store
 from generator.topics import Topic, classify, load_topics
 
-__all__ = ["FORMAT_CHOICES", "DigestPlan", "Progress", "ingest_files"]
+__all__ = ["DigestPlan", "Progress", "ingest_files"]
 
 #: Told what is happening on long work: (what, done so far, total); the CLI draws a progress bar.
 Progress = Callable[[str, int, int], None]

@@ -48,10 +48,6 @@ class DigestSource:
         return cls(path=path, sha256=sha, raw_sha256=raw_sha, head=clean[:HEAD_CHARS], whole_text=clean)
 
     @property
-    def compressed(self) -> bool:
-        return self.whole_text is None
-
-    @property
     def text(self) -> str:
         """The whole clean text (decompressed on demand for a `.gz` digest)."""
         if self.whole_text is not None:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from generator.content import ContentFile, atomic_write, dump_yaml, read_content_file, read_text
+from generator.atomic import atomic_write
+from generator.content import ContentFile, read_content_file, read_text
 from generator.errors import ContentError
 from generator.model import ARXIV_ID_RE, Paper, title_key
+from generator.yamlio import dump_yaml, load_yaml
 
 MANIFEST_NAME = "ingested.yml"
 MANIFEST_HEADER = (
@@ -125,11 +125,7 @@ def load_store(root: Path) -> ContentStore:
 def _load_manifest(path: Path) -> list[ManifestEntry]:
     if not path.exists():
         return []
-    try:
-        data = yaml.safe_load(read_text(path)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError("is not valid YAML", path, mark.line + 1 if mark else 1) from exc
+    data = load_yaml(read_text(path), path) or {}
     entries = data.get("digests") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ContentError("must hold a 'digests:' list", path, 1)

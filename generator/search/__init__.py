@@ -3,10 +3,9 @@
 - `stemmer`: the Porter stemmer exactly as lunr.js runs it (registered as lunr's "stemmer").
 - `index`: one shard (lunr index + document store), deterministic bytes.
 - `shards`: split by digest date, build in parallel, cache by content hash, write the manifest.
-- `query`: `normalize_query` (twin of static/js/query-normalize.js) and search over loaded shards.
+- `query`: the `authors:` query an author's name links to.
 """
 
-from generator.search.query import normalize_query
 from generator.search.shards import SearchStats, write_search_index
 
-__all__ = ["SearchStats", "normalize_query", "write_search_index"]
+__all__ = ["SearchStats", "write_search_index"]

@@ -17,6 +17,7 @@ from typing import Any
 from lunr.builder import Builder
 from lunr.stop_word_filter import stop_word_filter
 
+from generator.markdown import snippet
 from generator.search.stemmer import stemmer, trimmer
 
 # Field name and boost, in the order lunr scores them. Every shard declares every field (an empty string
@@ -25,8 +26,8 @@ FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("abstract", 1), ("topics"
 SNIPPET_CHARS = 200
 DECIMALS = 2  # field-vector precision (lunr.js uses 3): -6% gzipped, same known-item ranking
 
-# Punctuation that breaks words, in the index and in queries alike (query.py splits query terms on the
-# same characters): so "GPT-4o/Claude", "onerror=alert(1)" or "model's" give findable words.
+# Punctuation that breaks words, in the index and in queries alike (query-normalize.js splits query terms
+# on the same characters): so "GPT-4o/Claude", "onerror=alert(1)" or "model's" give findable words.
 BREAK_CHARS = "-:~^/\\|()[]{}<>=,;!?\"&'\u2019"
 _BREAK_RE = re.compile(f"[{re.escape(BREAK_CHARS)}]+")
 _SPACE_RE = re.compile(r"\s+")
@@ -60,17 +61,6 @@ def ref_for(number: int) -> str:
         out = digits[number % 36] + out
         number //= 36
     return out
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The first ~limit characters of the abstract, cut at a word boundary, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit + 1)
-    if cut < limit // 2:
-        cut = limit
-    return text[:cut].rstrip(" ,;:.-") + "…"
 
 
 def _clean(text: str) -> str:
@@ -131,7 +121,7 @@ def build_shard(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> bytes:
             "url": doc.url,
             "date": doc.date,
             "topics": list(doc.topics),
-            "snippet": snippet(doc.abstract),
+            "snippet": snippet(doc.abstract, SNIPPET_CHARS),
         }
         for number, doc in enumerate(docs)
     }

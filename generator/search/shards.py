@@ -16,8 +16,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,10 +24,12 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator import urls
+from generator.atomic import atomic_write
 from generator.search.index import DECIMALS, FIELDS, SNIPPET_CHARS, ShardDoc, build_shard, dumps
 
 if TYPE_CHECKING:
-    from generator.site import SitePaper
+    from generator.model import SitePaper
 
 MANIFEST_VERSION = 1
 CACHE_VERSION = "search-shard-1"  # bump when the shard format or the pipeline changes
@@ -101,7 +101,7 @@ def split_shards(
 def doc_for(paper: SitePaper, topic_names: Mapping[str, str]) -> ShardDoc:
     return ShardDoc(
         title=paper.title,
-        url=f"papers/{paper.slug}/",
+        url=urls.paper(paper.slug),
         date=paper.date,
         topics=tuple(topic_names.get(slug, slug) for slug in paper.topics),
         authors=tuple(paper.authors or ()),
@@ -138,18 +138,6 @@ def _build_all(todo: list[list[ShardDoc]], workers: int) -> list[bytes]:
         return list(pool.map(_build_gzipped, todo))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_search_index(
     papers: Sequence[SitePaper],
     site_dir: Path,
@@ -181,7 +169,7 @@ def write_search_index(
     for number, data in zip(todo, _build_all([shards[n] for n in todo], workers), strict=True):
         gzipped[number] = data
         if cache_dir is not None:
-            _write_atomic(cache_dir / f"{keys[number]}.json.gz", data)
+            atomic_write(cache_dir / f"{keys[number]}.json.gz", data)
 
     out = site_dir / "search"
     out.mkdir(parents=True, exist_ok=True)

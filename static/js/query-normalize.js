@@ -1,6 +1,6 @@
 /*
  * normalizeQuery: trim punctuation off search terms while keeping lunr's query syntax.
- * The JavaScript twin of generator/search/query.py's normalize_query (the rule is documented there);
+ * The JavaScript twin of tests/search_support.py's normalize_query (the rule is documented there);
  * tests/test_search_parity.py runs both over the same strings and asserts identical output.
  * Works as a classic script in a page or a Web Worker (global `normalizeQuery`) and in node (require).
  */

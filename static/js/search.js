@@ -25,6 +25,16 @@
   var ROOT = script.getAttribute("data-root")
     ? new URL(script.getAttribute("data-root"), document.baseURI).href
     : new URL("../../", script.src).href;
+  // Where the index, the search page and the worker are: the page says (generator/urls.py wrote them).
+  var INDEX_URL = pageURL("data-index");
+  var SEARCH_PAGE = pageURL("data-search-page");
+  var WORKER_URL = pageURL("data-worker");
+  if (!INDEX_URL || !SEARCH_PAGE || !WORKER_URL) return;
+
+  function pageURL(name) {
+    var value = script.getAttribute(name);
+    return value ? new URL(value, document.baseURI).href : "";
+  }
 
   // --- the engine: one worker shared by the boxes on the page ---------------------------------------
 
@@ -43,7 +53,7 @@
       engine.state = "loading";
       engine.notify();
       try {
-        engine.worker = new Worker(ROOT + "static/js/search-worker.js");
+        engine.worker = new Worker(WORKER_URL);
       } catch (error) {
         engine.fail("the search worker could not start (" + error.message + ")");
         return;
@@ -53,7 +63,7 @@
         if (event && event.preventDefault) event.preventDefault();
         engine.fail("the search worker failed" + (event && event.message ? " (" + event.message + ")" : ""));
       };
-      engine.worker.postMessage({ type: "init", manifest: ROOT + "search/index.json", timeout: FETCH_TIMEOUT_MS });
+      engine.worker.postMessage({ type: "init", manifest: INDEX_URL, timeout: FETCH_TIMEOUT_MS });
       engine.watchdog = window.setTimeout(function () {
         if (engine.state === "loading") engine.fail("the index took too long to load");
       }, WATCHDOG_MS);
@@ -240,7 +250,7 @@
     window.clearTimeout(this.timer);
     engine.forget(this.queryId);
     if (!keepActive) this.setActive(-1);
-    this.all.href = ROOT + "search/" + (q.trim() ? "?q=" + encodeURIComponent(q.trim()) : "");
+    this.all.href = SEARCH_PAGE + (q.trim() ? "?q=" + encodeURIComponent(q.trim()) : "");
     if (!q.trim()) {
       this.answer = null;
       this.close();

@@ -1,0 +1,46 @@
+"""Writes a crash cannot leave half done: a temporary file next to the target, then one rename.
+
+Content files are the source of truth and the search cache is read back by later builds, so a killed
+process must leave either the old file or the whole new one. The temporary name is unique per call
+(`mkstemp`), so two writers of one folder never share one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write text (UTF-8, `\\n` line ends) or bytes to `path`, all or nothing."""
+    if isinstance(data, str):
+        _replace(path, lambda tmp: _write(tmp, "w", data, encoding="utf-8", newline="\n"))
+    else:
+        _replace(path, lambda tmp: _write(tmp, "wb", data))
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy `source` to `target`, all or nothing."""
+    _replace(target, lambda tmp: shutil.copyfile(source, tmp))
+
+
+def _write(tmp: str, mode: str, data: str | bytes, **options: Any) -> None:
+    handle: IO[Any]
+    with open(tmp, mode, **options) as handle:
+        handle.write(data)
+
+
+def _replace(target: Path, fill: Callable[[str], object]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        fill(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,104 @@
+"""The site's URL scheme: every page's URL and the file that serves it, in one place.
+
+URLs here are relative to the site root and use the pretty form a static host serves (`papers/<slug>/`
+is the file `papers/<slug>/index.html`). Pages make them relative to themselves by prefixing `root`
+(`../../`), so a site works from any sub-path and from disk; `absolute` adds the base URL where a full
+URL is needed (canonical links, feeds, the sitemap). Render code, the search documents and the
+templates (the Jinja global `urls`) all ask this module; nothing else spells a page's path.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+#: The page a static host serves for a missing path; at the site root, reached at any depth.
+NOT_FOUND = "404.html"
+INDEX_FILE = "index.html"
+#: The file name of every Atom feed (the site's, and each topic's in its folder).
+FEED_NAME = "feed.xml"
+
+
+def home() -> str:
+    return ""
+
+
+def archive() -> str:
+    return "digests/"
+
+
+def digest(day: str) -> str:
+    return f"digests/{day}/"
+
+
+def topics() -> str:
+    return "topics/"
+
+
+def topic(slug: str, page: int = 1) -> str:
+    """A topic's listing; its page 2 on are `topics/<slug>/page/<n>/`."""
+    return f"topics/{slug}/" if page == 1 else f"topics/{slug}/page/{page}/"
+
+
+def topic_feed(slug: str) -> str:
+    return topic(slug) + FEED_NAME
+
+
+def paper(slug: str) -> str:
+    return f"papers/{slug}/"
+
+
+def search(query: str = "") -> str:
+    """The search page, running `query` on load when given (`:` kept readable for `authors:` queries)."""
+    return f"search/?q={quote(query, safe=':')}" if query else "search/"
+
+
+def search_index() -> str:
+    """The search entry point (the manifest) the browser loads first."""
+    return "search/index.json"
+
+
+def feed() -> str:
+    return FEED_NAME
+
+
+def sitemap() -> str:
+    return "sitemap.xml"
+
+
+def robots() -> str:
+    return "robots.txt"
+
+
+def not_found() -> str:
+    return NOT_FOUND
+
+
+def static(name: str) -> str:
+    """A file of the site's static folder, e.g. `static("css/site.css")`."""
+    return f"static/{name}"
+
+
+def file_of(url: str) -> str:
+    """The file a URL is served from: a folder URL's `index.html`, any other URL itself."""
+    return url + INDEX_FILE if url == "" or url.endswith("/") else url
+
+
+def url_of(path: str) -> str:
+    """The URL of a file of the built site: `index.html` files are reached as their folder."""
+    return path.removesuffix(INDEX_FILE) if path.endswith(INDEX_FILE) else path
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from the page at file `path` back to the site root ("", "../", "../../")."""
+    return "../" * path.count("/")
+
+
+def absolute(base_url: str, url: str) -> str | None:
+    """`url` under the site's base URL (`https://host/sub/` + url), or None when the site has none."""
+    return base_url.rstrip("/") + "/" + url if base_url else None
+
+
+def edit(repository: str, branch: str, content_path: str) -> str | None:
+    """The "Edit this page" link of a content file in the site's repository (GitHub's `/edit/` form),
+    or None when site.yml names no repository. `content_path` is relative to the content folder."""
+    return f"{repository.rstrip('/')}/edit/{branch}/content/{content_path}" if repository else None
