@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
 
-.PHONY: site test serve check ingest bench lint clean bootstrap lock
+.PHONY: site test serve check ingest bench lint clean bootstrap lock dist
 
 OUT ?= _site
 PORT ?= 8000
@@ -63,7 +63,13 @@ $(NODE_STAMP): package.json package-lock.json
 # Re-pin the Python dependencies after changing pyproject.toml.
 lock: $(PY_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable --exclude pip --disable-pip-version-check > requirements.lock
+
+# A wheel in dist/ that `pip install` gives a complete generator (templates, CSS, JS and lunr.js inside).
+dist: bootstrap
+	rm -rf build  # setuptools' staging folder: a stale one could put deleted modules into the wheel
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	@echo "Wheel: $$(ls -1t dist/research_digest-*.whl | head -n 1)"
 
 clean:
 	rm -rf _site .cache .pytest_cache .ruff_cache .hypothesis

@@ -233,5 +233,32 @@ def serve(content_dir: Path, out_dir: Path, port: int) -> None:
     run_server(content_dir, out_dir, port=port)
 
 
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--title", help="The site's title (content/site.yml, README); default: Research Digest.")
+def init(folder: Path, title: str | None) -> None:
+    """Create a new site folder DIR (settings, taxonomy, digests folder, README, Pages workflow)."""
+    import shlex
+
+    from generator.init import init_site
+
+    try:
+        created = init_site(folder, title=title)
+    except DigestError as exc:
+        report(exc)
+    for path in created:
+        click.echo(f"  created {path}")
+    click.echo(
+        f"New site in {folder}/. Next:\n"
+        f"  cd {shlex.quote(str(folder))}\n"
+        "  python -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
+        "  . .venv/bin/activate\n"
+        "  cp ~/Downloads/today.txt content/digests/   # drop in a digest\n"
+        "  digest ingest content/digests/today.txt\n"
+        "  digest build\n"
+        "  digest serve                                # http://127.0.0.1:8000/"
+    )
+
+
 if __name__ == "__main__":
     main()
