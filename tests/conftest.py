@@ -1,12 +1,15 @@
-"""Shared fixtures: where the repo and ../shared are, and a fresh content folder per test."""
+"""Shared fixtures: the seed digest, a fresh content folder per test, one headless Chromium per module."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from . import site_support as support
 from .common import REPO, SEED
 
 
@@ -25,3 +28,10 @@ def content_dir(tmp_path: Path) -> Path:
     content.mkdir()
     shutil.copy(REPO / "content" / "topics.yml", content / "topics.yml")
     return content
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for a module's browser tests (skips locally, fails in CI, when it is missing)."""
+    with support.chromium() as browser:
+        yield browser

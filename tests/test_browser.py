@@ -25,12 +25,6 @@ SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with support.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return support.seed_site(tmp_path_factory)
 

@@ -77,19 +77,22 @@ def test_static_override_replaces_and_adds(lab_site: Path) -> None:
     assert (out / "js" / "lunr.min.js").is_file()
 
 
-def test_overrides_show_in_the_browser(lab_site: Path) -> None:
+def test_overrides_show_in_the_browser(lab_site: Path, browser: Any) -> None:
     out = lab_site / "_site"
     slug = next((out / "papers").glob("*/index.html")).parent.name
-    with support.chromium() as browser, StaticServer(out) as server:
-        page = new_page(browser)
-        watch = PageWatch.attach(page)
-        page.goto(server.url(f"papers/{slug}/"))
-        note = page.locator("#lab-note")
-        assert note.is_visible()
-        assert note.evaluate("e => getComputedStyle(e).color") == "rgb(200, 0, 0)"
-        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
-        assert page.locator("h1").inner_text()  # the built-in page body rendered under the override
-        assert watch.problems() == []
+    page = new_page(browser)
+    watch = PageWatch.attach(page)
+    try:
+        with StaticServer(out) as server:
+            page.goto(server.url(f"papers/{slug}/"))
+            note = page.locator("#lab-note")
+            assert note.is_visible()
+            assert note.evaluate("e => getComputedStyle(e).color") == "rgb(200, 0, 0)"
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
+            assert page.locator("h1").inner_text()  # the built-in page body rendered under the override
+    finally:
+        page.context.close()
+    assert watch.problems() == []
 
 
 def test_this_checkout_is_a_site_folder_whose_overrides_are_the_builtins() -> None:

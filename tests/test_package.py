@@ -17,7 +17,6 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,12 +202,6 @@ def test_installed_generator_builds_a_new_site(seed_site: SeedSite) -> None:
     assert (out / "static" / "css" / "site.css").is_file()
     pages = [p for p in (out / "papers").iterdir() if (p / "index.html").is_file()]
     assert len(pages) == SEED_PAPERS
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with support.chromium() as browser:
-        yield browser
 
 
 def test_new_site_works_in_a_browser(seed_site: SeedSite, browser: Any) -> None:

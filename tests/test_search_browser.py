@@ -66,12 +66,6 @@ def ensure_index(site: Path, content: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with support.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = support.seed_site(tmp_path_factory)
     return ensure_index(site, site.parent / "content")
