@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
 
-.PHONY: site test serve check ingest bench lint clean bootstrap lock dist
+.PHONY: site test serve check ingest fetch bench lint clean bootstrap lock dist
 
 OUT ?= _site
 PORT ?= 8000
@@ -30,6 +30,11 @@ else
 	@if [ -n "$(DIGESTS)" ]; then $(BIN)/digest ingest --content $(CONTENT) $(DIGESTS); \
 	else echo "No digests in $(CONTENT)/digests/: drop one there, or run make ingest FILE=path."; fi
 endif
+
+# `make fetch` gets today's Hugging Face daily papers into content/ (UTC); `make fetch SINCE=2026-06-01`
+# every day since then. Then `make site` as usual.
+fetch: $(PY_STAMP)
+	$(BIN)/digest fetch hf --content $(CONTENT) $(if $(SINCE),--since "$(SINCE)")
 
 serve: bootstrap ingest
 	$(BIN)/digest serve --content $(CONTENT) --out $(OUT) --port $(PORT)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator import __version__
+from generator import fetch as fetching
 from generator.errors import DigestError, report
 from generator.ingest.detect import format_names
 
 if TYPE_CHECKING:
+    from generator.fetch.hf import DayResult
     from generator.ingest.merge import DigestPlan
 
 
@@ -164,6 +167,231 @@ OUT_OPTION = click.option(
 )
 
 
+WRITE_CONTENT_OPTION = click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The content folder to write into.",
+)
+
+
+def _timeout_option(default: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--timeout",
+        default=default,
+        show_default=True,
+        type=click.FloatRange(min=0.1),
+        help="Seconds to wait for an answer before trying again.",
+    )
+
+
+def _delay_option(default: float, why: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--delay", default=default, show_default=True, type=click.FloatRange(min=0.0), help=why
+    )
+
+
+def _utc_today() -> date:
+    """The day a scheduled job runs on, the same wherever the machine is: the date in UTC."""
+    return datetime.now(UTC).date()
+
+
+def _retried(retried: list[str]) -> str:
+    return f" (retried after {', '.join(retried)})" if retried else ""
+
+
+@main.group()
+def fetch() -> None:
+    """Download a day's papers (Hugging Face, arXiv), save the answer as a digest and ingest it."""
+
+
+@fetch.command("hf")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The day to fetch; default: today (UTC).")
+@click.option("--since", "since_text", metavar="YYYY-MM-DD", help="Fetch every day from this one to today.")
+@WRITE_CONTENT_OPTION
+@click.option(
+    "--endpoint", default=fetching.HF_ENDPOINT, show_default=True, help="The Hugging Face server to ask."
+)
+@_delay_option(1.0, "Seconds between the days of a --since walk.")
+@_timeout_option(30.0)
+def fetch_hf(
+    date_text: str | None,
+    since_text: str | None,
+    content_dir: Path,
+    endpoint: str,
+    delay: float,
+    timeout: float,
+) -> None:
+    """The Hugging Face daily papers of a day, saved as content/digests/<date>-hf-daily.json."""
+    from generator.fetch import hf
+    from generator.fetch.http import HttpClient
+
+    if date_text and since_text:
+        report("--date and --since cannot be used together: --date fetches one day, --since a range")
+    today = _utc_today()
+    if since_text:
+        since = _parse_date(since_text)
+        assert since is not None
+        if since > today:
+            report(f"--since {since_text} is after today ({today.isoformat()}, UTC)")
+        days = list(hf.days_from(since, today))
+    else:
+        days = [_parse_date(date_text) or today]
+    started = time.perf_counter()
+    client = HttpClient(timeout=timeout, interval=delay)
+    done: list[DayResult] = []
+
+    def show(result: DayResult) -> None:
+        done.append(result)
+        what = f"{result.papers} papers, {result.size / 1024:.0f} KB" if result.papers else "no papers"
+        click.echo(f"GET {result.url}: {what}{_retried(result.retried)}")
+        if result.saved is None:
+            click.echo(f"  no papers on {result.day.isoformat()}: nothing saved")
+            return
+        verb = "saved" if result.saved.written else "unchanged since the last fetch:"
+        click.echo(f"  {verb} {result.saved.path}")
+        _print_plan(result.saved.plan, dry_run=False)
+
+    progress = ProgressPrinter()
+    try:
+        hf.fetch_days(client, endpoint, days, content_dir, show, progress)
+    except DigestError as exc:
+        progress.close()
+        earlier = f"; the {len(done)} day(s) before it were saved" if done else ""
+        report(exc, f" (nothing was written for that day{earlier})" if done else " (nothing was written)")
+    progress.close()
+    papers = sum(result.papers for result in done)
+    click.echo(
+        f"fetch hf: {len(done)} day(s), {client.sent} request(s), {papers} papers "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@fetch.command("arxiv")
+@click.option("--query", required=True, help="An arXiv API search_query, e.g. cat:cs.LG or 'all:diffusion'.")
+@click.option(
+    "--date", "date_text", metavar="YYYY-MM-DD", help="Only papers submitted that day (the digest's date)."
+)
+@click.option(
+    "--max",
+    "most",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 30000),
+    help="At most this many papers.",
+)
+@click.option(
+    "--page-size",
+    default=fetching.ARXIV_PAGE_SIZE,
+    show_default=True,
+    type=click.IntRange(1, 2000),
+    help="Entries per request; more than this are fetched in pages.",
+)
+@WRITE_CONTENT_OPTION
+@click.option(
+    "--endpoint", default=fetching.ARXIV_ENDPOINT, show_default=True, help="The arXiv API server to ask."
+)
+@_delay_option(fetching.ARXIV_DELAY, "Seconds between requests (arXiv asks for 3).")
+@_timeout_option(60.0)
+def fetch_arxiv(
+    query: str,
+    date_text: str | None,
+    most: int,
+    page_size: int,
+    content_dir: Path,
+    endpoint: str,
+    delay: float,
+    timeout: float,
+) -> None:
+    """The newest papers of an arXiv API query (or one day's), saved as an arxiv-atom digest."""
+    from generator.fetch import arxiv
+    from generator.fetch.http import HttpClient
+
+    if not query.strip():
+        report("--query is empty: give an arXiv search_query such as cat:cs.LG")
+    day = _parse_date(date_text)
+    started = time.perf_counter()
+    client = HttpClient(timeout=timeout, interval=delay)
+    progress = ProgressPrinter()
+    try:
+        result = arxiv.fetch_query(
+            client,
+            endpoint,
+            query,
+            day or _utc_today(),
+            content_dir,
+            limited_to_day=day is not None,
+            most=most,
+            page_size=page_size,
+            progress=progress,
+        )
+    except DigestError as exc:
+        progress.close()
+        report(exc, " (nothing was written)")
+    progress.close()
+    for url in result.urls:
+        click.echo(f"GET {url}")
+    total = f" of {result.total}" if result.total is not None else ""
+    click.echo(f"  {result.papers} papers{total}, {result.size / 1024:.0f} KB{_retried(result.retried)}")
+    if result.saved is None:
+        click.echo("  the query matched no papers: nothing saved")
+    else:
+        verb = "saved" if result.saved.written else "unchanged since the last fetch:"
+        click.echo(f"  {verb} {result.saved.path}")
+        _print_plan(result.saved.plan, dry_run=False)
+    click.echo(
+        f"fetch arxiv: {client.sent} request(s), {result.papers} papers "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@main.command()
+@WRITE_CONTENT_OPTION
+@click.option(
+    "--endpoint", default=fetching.ARXIV_ENDPOINT, show_default=True, help="The arXiv API server to ask."
+)
+@_delay_option(fetching.ARXIV_DELAY, "Seconds between requests (arXiv asks for 3).")
+@_timeout_option(60.0)
+@click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
+def enrich(content_dir: Path, endpoint: str, delay: float, timeout: float, dry_run: bool) -> None:
+    """Fill arXiv id, authors, categories, published date and links of papers that have only a title."""
+    from generator.fetch.enrich import OUTCOMES, Lookup
+    from generator.fetch.enrich import enrich as enrich_papers
+    from generator.fetch.http import HttpClient
+
+    def show(lookup: Lookup) -> None:
+        name = lookup.path.name
+        if lookup.outcome == "matched":
+            verb = "would fill" if dry_run else "fills"
+            filled = f"{verb} {lookup.reason}" if lookup.change else lookup.reason
+            click.echo(f"  matched: {name}: arXiv {lookup.arxiv}: {filled}")
+        elif lookup.outcome == "ambiguous":
+            click.echo(
+                f"  ambiguous: {name}: {len(lookup.candidates)} arXiv papers have this exact title "
+                f"({', '.join(lookup.candidates)}); set arxiv: by hand"
+            )
+        elif lookup.outcome == "skipped":
+            click.echo(f"  skipped: {name}: {lookup.reason}")
+        else:
+            click.echo(f"  not found: {name}: no arXiv paper has the exact title {lookup.title!r}")
+
+    started = time.perf_counter()
+    client = HttpClient(timeout=timeout, interval=delay)
+    try:
+        result = enrich_papers(content_dir, client, endpoint, dry_run=dry_run, report=show)
+    except DigestError as exc:
+        report(exc, " (nothing was written)")
+    counts = ", ".join(f"{result.count(outcome)} {outcome}" for outcome in OUTCOMES)
+    written = "would write" if dry_run else "wrote"
+    click.echo(
+        f"enrich: {len(result.lookups)} papers without an arXiv id: {counts}; {written} "
+        f"{len(result.changes)} file(s); {client.sent} request(s), {result.cached} answer(s) from the "
+        f"cache, in {time.perf_counter() - started:.1f}s"
+    )
+
+
 @main.command()
 @CONTENT_OPTION
 @OUT_OPTION
@@ -223,6 +451,71 @@ def check(content_dir: Path, site_dir: Path | None) -> None:
 
 
 @main.command()
+@click.argument("day", metavar="DATE")
+@CONTENT_OPTION
+@click.option(
+    "--to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A recipient (repeat for more); default: site.yml's mail: to.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the message to this .eml file instead of sending it.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print sender, recipients, subject and size; send and write nothing."
+)
+@click.option("--base-url", help="The site's public URL, for the mail's absolute links; default: site.yml's.")
+def mail(
+    day: str,
+    content_dir: Path,
+    to: tuple[str, ...],
+    out_file: Path | None,
+    dry_run: bool,
+    base_url: str | None,
+) -> None:
+    """E-mail the digest of DATE (YYYY-MM-DD, or latest), or write it to a file (--out)."""
+    import os
+    from email.utils import parseaddr
+
+    from generator.atomic import atomic_write
+    from generator.mail import load_edition, send
+
+    try:
+        edition = load_edition(content_dir, day, base_url, to)
+    except DigestError as exc:
+        report(exc)
+    data = edition.as_bytes()
+    size = f"{edition.papers} paper{'s' if edition.papers != 1 else ''}, {len(data)} bytes"
+    if dry_run:
+        message = edition.message
+        click.echo(f"From: {message['From']}")
+        click.echo(f"To: {message['To'] or '(nobody: pass --to or set mail: to: in site.yml)'}")
+        click.echo(f"Subject: {message['Subject']}")
+        click.echo(f"{size} (dry run: nothing was sent or written)")
+        return
+    if out_file is not None:
+        try:
+            atomic_write(out_file, data)
+        except OSError as exc:
+            report(f"{out_file}: cannot write: {exc.strerror or exc}")
+        click.echo(f"Wrote the e-mail edition of {edition.day} ({size}) to {out_file}; nothing was sent")
+        return
+    try:
+        refused = send(edition, os.environ)
+    except DigestError as exc:
+        report(exc)
+    for address in refused:
+        click.echo(f"  warning: the server refused {address}", err=True)
+    accepted = [a for a in edition.recipients if parseaddr(a)[1] not in refused]
+    where = f"{edition.mail.smtp_host}:{edition.mail.port}"
+    click.echo(f"Sent the e-mail edition of {edition.day} ({size}) to {', '.join(accepted)} via {where}")
+
+
+@main.command()
 @CONTENT_OPTION
 @OUT_OPTION
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -237,7 +530,7 @@ def serve(content_dir: Path, out_dir: Path, port: int) -> None:
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--title", help="The site's title (content/site.yml, README); default: Research Digest.")
 def init(folder: Path, title: str | None) -> None:
-    """Create a new site folder DIR (settings, taxonomy, digests folder, README, Pages workflow)."""
+    """Create a new site folder DIR (settings, taxonomy, digests folder, README, Pages + daily workflows)."""
     import shlex
 
     from generator.init import init_site

@@ -170,6 +170,42 @@ class Topic:
     phrases: tuple[str, ...]
 
 
+#: The TLS modes of `mail.tls`, with the SMTP port each uses when site.yml names none.
+MAIL_TLS_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass
+class MailConfig:
+    """The `mail:` section of content/site.yml: how the e-mail edition (`digest mail`) is sent.
+
+    Everything but the password lives here, in the repository; the password comes only from the
+    environment variable `DIGEST_SMTP_PASSWORD`, so it can never be committed by accident. Empty values
+    mean "not set": `digest mail --out` needs only `sender`, sending needs `smtp_host` too.
+    """
+
+    #: The SMTP server to send through.
+    smtp_host: str = ""
+    #: Its port; None means the usual one for `tls` (587, 465 or 25, see MAIL_TLS_PORTS).
+    smtp_port: int | None = None
+    #: "starttls" (upgrade a plain connection), "ssl" (TLS from the first byte) or "none".
+    tls: str = "starttls"
+    #: The From: address, e.g. "Lab Digest <digest@example.org>".
+    sender: str = ""
+    #: The SMTP login, when the server wants one.
+    username: str = ""
+    #: Default recipients when `digest mail` gets no --to.
+    to: list[str] = field(default_factory=list)
+    #: A mailto: or http(s): URL: the List-Unsubscribe header and the mail's footer line.
+    unsubscribe: str = ""
+    #: Plain text the Subscribe page shows: how to get the e-mail edition.
+    signup: str = ""
+
+    @property
+    def port(self) -> int:
+        """The port to connect to: the one set, else the usual one for the TLS mode."""
+        return self.smtp_port if self.smtp_port is not None else MAIL_TLS_PORTS.get(self.tls, 587)
+
+
 @dataclass
 class SiteConfig:
     """content/site.yml: what the site calls itself and where it lives."""
@@ -179,6 +215,8 @@ class SiteConfig:
     base_url: str = ""
     repository: str = ""
     branch: str = "main"
+    #: The e-mail edition's settings (the optional `mail:` section).
+    mail: MailConfig = field(default_factory=MailConfig)
 
 
 @dataclass

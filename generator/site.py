@@ -6,6 +6,7 @@ stops before writing anything when there is one. Each problem names `path:line`.
 
 from __future__ import annotations
 
+import email.policy
 import re
 from collections.abc import Callable
 from dataclasses import fields
@@ -13,19 +14,37 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError, ContentErrors
 from generator.markdown import plain_text, render
-from generator.model import ARXIV_ID_RE, SLUG_RE, Link, Site, SiteConfig, SitePaper
+from generator.model import (
+    ARXIV_ID_RE,
+    MAIL_TLS_PORTS,
+    SLUG_RE,
+    Link,
+    MailConfig,
+    Site,
+    SiteConfig,
+    SitePaper,
+)
 from generator.topics import load_topics
 from generator.yamlio import child_node, compose_yaml, key_line, key_node, load_yaml, node_line
 
 REQUIRED = ("id", "title", "date", "topics", "links", "source")
 
 
+#: The plain-text settings of site.yml; `mail` is its one section (a mapping), read by `_mail_config`.
+TEXT_SETTINGS = ("title", "description", "base_url", "repository", "branch")
+#: The only URL schemes a List-Unsubscribe header (and the mail's footer link) may carry.
+UNSUBSCRIBE_SCHEMES = ("mailto:", "https://", "http://")
+
+
 def load_config(content_dir: Path) -> SiteConfig:
     """Read site.yml; a missing file means defaults. A malformed file, an unknown key (a typo would
-    otherwise be ignored in silence) or a value that is not text is an error at its line."""
+    otherwise be ignored in silence) or a value of the wrong type is an error at its line, inside the
+    `mail:` section too."""
     path = content_dir / "site.yml"
     if not path.exists():
         return SiteConfig()
@@ -36,20 +55,115 @@ def load_config(content_dir: Path) -> SiteConfig:
         return SiteConfig()
     if not isinstance(data, dict):
         raise ContentError("must be a mapping of settings", path, 1)
-    known = [f.name for f in fields(SiteConfig)]
-    for key in data:
-        if key not in known:
-            line = node_line(key_node(root, str(key)))
-            raise ContentError(f"unknown setting {key!r}; expected {', '.join(known)}", path, line)
+    for key, value in data.items():
+        if key in TEXT_SETTINGS or key == "mail":
+            continue
+        line = node_line(key_node(root, str(key)))
+        if isinstance(value, dict):  # most likely a misspelt `mail:`
+            raise ContentError(f"unknown section {key!r}; the only section is 'mail'", path, line)
+        raise ContentError(f"unknown setting {key!r}; expected {', '.join(TEXT_SETTINGS)}", path, line)
     config = SiteConfig()
-    for key in known:
+    for key in TEXT_SETTINGS:
         value = data.get(key)
         if value is None:
             continue
         if not isinstance(value, str):
             raise ContentError(f"{key!r} must be a string", path, node_line(child_node(root, key)))
         setattr(config, key, value.strip())
+    if data.get("mail") is not None:
+        config.mail = _mail_config(data["mail"], child_node(root, "mail"), path)
     return config
+
+
+def _mail_config(data: object, node: yaml.Node | None, path: Path) -> MailConfig:
+    """The `mail:` section, each value checked where it stands: these values end up in mail headers, so
+    a line break in an address (header injection) or a `javascript:` unsubscribe link is refused."""
+    if not isinstance(data, dict):
+        raise ContentError(
+            "'mail' must be a section of mail settings (smtp_host, sender, ...)", path, node_line(node)
+        )
+    known = [f.name for f in fields(MailConfig)]
+    for key in data:
+        if key not in known:
+            line = node_line(key_node(node, str(key)))
+            raise ContentError(f"unknown mail setting {key!r}; expected {', '.join(known)}", path, line)
+    mail = MailConfig()
+    for key in known:
+        value = data.get(key)
+        if value is None:
+            continue
+        try:
+            setattr(mail, key, _mail_value(key, value))
+        except ValueError as exc:
+            raise ContentError(f"mail: {key!r} {exc}", path, node_line(child_node(node, key))) from None
+    return mail
+
+
+def _mail_value(key: str, value: object) -> object:
+    """One `mail:` value, checked and cleaned; a ValueError says what is wrong with it."""
+    if key == "smtp_port":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            raise ValueError(f"must be a port number from 1 to 65535, not {value!r}")
+        return value
+    if key == "to":
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names:
+            raise ValueError("must be an address or a list of addresses")
+        return [_address(name) for name in names]
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {value!r}")
+    text = value.strip()
+    if key == "signup":
+        return text
+    if not text:
+        raise ValueError("must not be empty")
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"{text!r} must be on one line (no line breaks)")
+    if key == "tls" and text not in MAIL_TLS_PORTS:
+        raise ValueError(f"must be one of {', '.join(MAIL_TLS_PORTS)}, not {text!r}")
+    if key == "smtp_host" and any(c.isspace() or c in "/@:" for c in text):
+        raise ValueError(f"must be a host name like smtp.example.org, not {text!r}")
+    if key == "sender":
+        return _address(text)
+    if key == "unsubscribe":
+        return _unsubscribe_url(text)
+    return text
+
+
+def _address(value: object) -> str:
+    """`value` if it is exactly one e-mail address (with or without a display name), else ValueError."""
+    problem = address_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return str(value).strip()
+
+
+def address_problem(value: object) -> str | None:
+    """What is wrong with `value` as one e-mail address ("Lab Digest <digest@example.org>" or a bare
+    "digest@example.org"), or None when it is fine. Line breaks are refused before parsing: in a header
+    they would start a header of the sender's choosing."""
+    if not isinstance(value, str) or not value.strip():
+        return f"must be an e-mail address like name@example.org, not {value!r}"
+    if any(c in value for c in "\r\n\0"):
+        return f"{value!r} must be on one line (no line breaks)"
+    header = email.policy.default.header_factory("To", value.strip())
+    addresses = header.addresses
+    if len(addresses) != 1:
+        return f"{value!r} must be exactly one e-mail address"
+    if header.defects or not addresses[0].username or not addresses[0].domain:
+        return f"{value!r} is not an e-mail address like name@example.org"
+    return None
+
+
+def _unsubscribe_url(text: str) -> str:
+    """A mailto: or http(s): URL without spaces; any other scheme (`javascript:`) is refused."""
+    if not text.lower().startswith(UNSUBSCRIBE_SCHEMES) or any(c.isspace() or c in '<>"' for c in text):
+        raise ValueError(f"must be a mailto: or https: URL, not {text!r}")
+    if text.lower().startswith("mailto:"):
+        _address(text[len("mailto:") :].split("?", 1)[0])
+    elif len(text.split("://", 1)[1].split("/", 1)[0]) == 0:
+        raise ValueError(f"must name a host: {text!r}")
+    return text
 
 
 def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentError]:

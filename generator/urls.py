@@ -61,6 +61,16 @@ def feed() -> str:
     return FEED_NAME
 
 
+def subscribe() -> str:
+    """The Subscribe page: every feed with its URL, the OPML file, how to get the e-mail edition."""
+    return "subscribe/"
+
+
+def opml() -> str:
+    """Every feed of the site in one OPML file, for importing into a feed reader at once."""
+    return "feeds.opml"
+
+
 def sitemap() -> str:
     return "sitemap.xml"
 

@@ -30,6 +30,12 @@ def content_dir(tmp_path: Path) -> Path:
     return content
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver's replay server listens on 127.0.0.1 (any free port), never a real host."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium for a module's browser tests (skips locally, fails in CI, when it is missing)."""

@@ -159,3 +159,18 @@ def test_hostile_title_cannot_escape_content(tmp_path: Path, content_dir: Path) 
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(p.is_relative_to(content_dir) or p.name == "d.txt" for p in written)
     assert (content_dir / "papers" / "etc-passwd.md").exists()
+
+
+def test_a_digest_file_changed_in_place_replaces_its_manifest_entry(content_dir: Path) -> None:
+    """A re-fetched day rewrites content/digests/<day>-...: its one manifest entry follows the new text,
+    and only the paper that is new in it is added."""
+    digest = content_dir / "digests" / "2026-05-09-day.txt"
+    digest.parent.mkdir()
+    digest.write_text(DIGEST, encoding="utf-8")
+    ingest_files([digest], content_dir, today=TODAY)
+    digest.write_text(DIGEST + "\nA Third Paper Posted Later\n\nIt arrived in the afternoon.\n", "utf-8")
+    [plan] = ingest_files([digest], content_dir, today=TODAY)
+    assert (plan.count("new"), plan.count("unchanged")) == (1, 2)
+    manifest = (content_dir / "ingested.yml").read_text(encoding="utf-8")
+    assert manifest.count("file: digests/2026-05-09-day.txt") == 1
+    assert "papers: 3" in manifest

@@ -133,12 +133,14 @@ def plan_digest(
             claimed.add(paper.id)
             continue
         claimed.add(existing.meta["id"])
-        plan.changes.append(_merge_into(store, existing, paper, day))
+        plan.changes.append(merge_into(store, existing, paper, day))
     if orphans:
         plan.warnings.append(
             f"{len(orphans)} replacement(s) of papers not in content/ ignored (replacements never create "
             f"papers): {', '.join(orphans[:5])}{' ...' if len(orphans) > 5 else ''}"
         )
+    # One entry per file: a digest file changed in place (a re-fetched day) replaces its old entry.
+    store.manifest = [entry for entry in store.manifest if entry.file != name]
     store.manifest.append(ManifestEntry(name, source.sha256, day, fmt, len(papers)))
     return plan
 
@@ -155,8 +157,9 @@ def _fills(meta: dict[str, Any], paper: Paper) -> dict[str, Any]:
     return {key: value for key, value in offered.items() if not _is_empty(value) and _is_empty(meta.get(key))}
 
 
-def _merge_into(store: ContentStore, existing: ContentFile, paper: Paper, day: str) -> FileChange:
-    """Add this digest's date and rank and fill empty fields; everything else stays byte for byte."""
+def merge_into(store: ContentStore, existing: ContentFile, paper: Paper, day: str) -> FileChange:
+    """Add this digest's date and rank and fill empty fields; everything else stays byte for byte.
+    An `update_only` paper (an arXiv replacement, an enrich lookup) only fills; `day` is then unused."""
     meta = existing.meta
     edits: dict[str, Any] = {}
     if not paper.update_only:

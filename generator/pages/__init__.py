@@ -14,7 +14,7 @@ from jinja2 import Environment
 
 from generator import plugins
 from generator.model import Site
-from generator.pages import digests, feeds, misc, papers, topics
+from generator.pages import digests, feeds, misc, papers, subscribe, topics
 from generator.pages.base import Builder, Head, Page, PageRenderer
 from generator.plugins import PAGES_GROUP, PluginError, describe
 
@@ -31,6 +31,7 @@ BUILDERS: tuple[Builder, ...] = (
     misc.search,
     misc.not_found,
     feeds.feeds,
+    subscribe.subscribe,
     misc.robots,
 )
 

@@ -32,7 +32,7 @@ class Head:
 
     #: The page's own title; `<title>` appends the site's name unless it is the site's name.
     title: str
-    #: The current main-nav entry: "home", "archive", "topics", "search", or "" for none.
+    #: The current main-nav entry: "home", "archive", "topics", "subscribe", "search", or "" for none.
     nav: str = ""
     #: The meta description; None means the site's description.
     description: str | None = None

@@ -1,0 +1,92 @@
+"""A fetched response becomes an ordinary digest file in content/digests/, then goes through ingest.
+
+The response is parsed by its format's own parser before anything is saved, so a truncated or
+malformed answer is an error with nothing written. The raw text is kept as it came (provenance, and
+`make site` re-ingesting content/digests/* then skips it by hash). If ingest fails after the save, the
+file is put back as it was, so the command still writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+from generator.atomic import atomic_write
+from generator.errors import DigestError, InputError
+from generator.fetch.http import FetchError
+from generator.ingest.merge import DigestPlan
+from generator.ingest.normalize import normalize_digest
+from generator.ingest.pipeline import Progress, ingest_files
+from generator.ingest.source import DigestSource
+from generator.model import ParsedDigest
+
+
+@dataclass
+class Saved:
+    """What saving one fetched digest did: its file, whether the file changed, and the ingest plan."""
+
+    path: Path
+    written: bool
+    plan: DigestPlan
+
+
+def parse_response(module: ModuleType, text: str, url: str) -> ParsedDigest:
+    """The response parsed and normalised by the digest format's parser; a FetchError naming the URL if
+    it is not a usable response of that format."""
+    try:
+        return normalize_digest(module.parse(DigestSource.from_text(text, Path(url))))
+    except InputError as exc:
+        raise FetchError(f"the response {exc.message}", url) from exc
+
+
+def save_digest(
+    content_dir: Path,
+    name: str,
+    text: str,
+    module: ModuleType,
+    day: date,
+    progress: Progress | None = None,
+) -> Saved:
+    """Save `text` as content/digests/<name> and ingest it as the digest of `day`.
+
+    A file already there with the same papers is kept as it is (arXiv stamps every answer with the time
+    of the query, so the bytes differ on every fetch even when nothing else does); re-fetching a day
+    then changes nothing at all.
+    """
+    path = content_dir / "digests" / name
+    previous = path.read_bytes() if path.is_file() else None
+    written = previous is None or not _same_papers(previous, text, module, path)
+    if written:
+        atomic_write(path, text)
+    try:
+        [plan] = ingest_files([path], content_dir, date_override=day, fmt=module.FORMAT, progress=progress)
+    except (DigestError, OSError):
+        if written:
+            _restore(path, previous)
+        raise
+    return Saved(path, written, plan)
+
+
+def _same_papers(previous: bytes, text: str, module: ModuleType, path: Path) -> bool:
+    """Whether the file on disk lists the same papers, with the same fields, in the same order."""
+    if previous.decode("utf-8", errors="replace") == text:
+        return True
+    try:
+        old = normalize_digest(module.parse(DigestSource.from_text(previous.decode("utf-8"), path)))
+    except (DigestError, UnicodeDecodeError):
+        return False
+    new = normalize_digest(module.parse(DigestSource.from_text(text, path)))
+    return _fields(old) == _fields(new)
+
+
+def _fields(parsed: ParsedDigest) -> list[dict[str, object]]:
+    return [{k: v for k, v in asdict(paper).items() if k != "line"} for paper in parsed.papers]
+
+
+def _restore(path: Path, previous: bytes | None) -> None:
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic_write(path, previous)
