@@ -4,8 +4,10 @@ A site folder is the parent of its `content/` (see `generator.assets`); everythi
 needs ships inside the installed package. So a new site gets only what is its own: its settings, a copy
 of the taxonomy to edit, an empty digests folder, a `.gitignore`, a README with the daily commands, a
 `requirements.txt` pinning this generator's version (so the site builds the same until someone upgrades
-it on purpose) and a GitHub Pages workflow. The files come from `generator/scaffold/`, package data, where
-dotfiles are stored without their dot (`gitignore`) so packaging tools never leave them out.
+it on purpose) and two GitHub Actions workflows: `pages.yml` publishes the site on every push, and
+`daily.yml` fetches the day's papers every morning, commits them, publishes the site and, once set up,
+sends the e-mail edition. The files come from `generator/scaffold/`, package data, where dotfiles are
+stored without their dot (`gitignore`) so packaging tools never leave them out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SCAFFOLD = {
     "README.md": "README.md",
     "requirements.txt": "requirements.txt",
     "pages.yml": ".github/workflows/pages.yml",
+    "daily.yml": ".github/workflows/daily.yml",
 }
 _PLACEHOLDER_RE = re.compile(r"@(VERSION|TITLE|TITLE_YAML)@")
 

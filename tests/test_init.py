@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,7 @@ EXPECTED = {
     "README.md",
     "requirements.txt",
     ".github/workflows/pages.yml",
+    ".github/workflows/daily.yml",
 }
 
 
@@ -83,6 +85,24 @@ def test_pages_workflow_builds_with_the_pinned_generator(tmp_path: Path) -> None
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
+def test_daily_workflow_fetches_commits_and_publishes(tmp_path: Path) -> None:
+    """The scaffold's workflow as it is (tests/test_workflows.py lints it and checks it step by step)."""
+    run("init", tmp_path / "s")
+    text = (tmp_path / "s" / ".github" / "workflows" / "daily.yml").read_text()
+    assert text == (files("generator") / "scaffold" / "daily.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # YAML reads the key `on` as True
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    commands = "\n".join(step.get("run", "") for step in steps)
+    assert "python -m pip install -r requirements.txt" in commands
+    assert 'digest fetch hf --since "$since"' in commands and "git push" in commands
+    assert 'digest build --content content --out _site --base-url "$BASE_URL"' in commands
+    assert "digest mail latest" in commands
+    readme = (tmp_path / "s" / "README.md").read_text()
+    for setting in ("daily.yml", "DIGEST_SMTP_PASSWORD", "ARXIV_QUERY", "base_url", "Read and write"):
+        assert setting in readme
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
@@ -111,3 +131,17 @@ def test_init_accepts_an_empty_folder(tmp_path: Path) -> None:
     code, _, err = run("init", tmp_path)
     assert code == 0, err
     assert files_under(tmp_path) == EXPECTED
+
+
+def test_the_commented_mail_example_is_valid_when_uncommented(tmp_path: Path) -> None:
+    """The scaffold's site.yml shows the mail: section commented out; uncommented, it must load."""
+    import re
+
+    from generator.site import load_config
+
+    run("init", tmp_path / "s")
+    site_yml = tmp_path / "s" / "content" / "site.yml"
+    site_yml.write_text(re.sub(r"^# (mail:|  \w+:)", r"\1", site_yml.read_text(), flags=re.M))
+    mail = load_config(site_yml.parent).mail
+    assert (mail.smtp_host, mail.port, mail.tls) == ("smtp.example.org", 587, "starttls")
+    assert mail.to == ["reading-group@example.org"] and mail.unsubscribe.startswith("mailto:")

@@ -39,6 +39,7 @@ IN_WHEEL = (
     "generator/scaffold/gitignore",
     "generator/scaffold/requirements.txt",
     "generator/scaffold/pages.yml",
+    "generator/scaffold/daily.yml",
     "generator/scaffold/site.yml",
 )
 SEED_PAPERS = 56
