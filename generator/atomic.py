@@ -38,9 +38,22 @@ def _replace(target: Path, fill: Callable[[str], object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, _mode_for(target))
     try:
         fill(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the written file gets: the replaced file's, else what `open()` would give a new
+    file (0666 less the umask). `mkstemp` creates 0600, which would make content files and digests that
+    ingest or fetch rewrites unreadable to everyone else on the machine (a web server, a teammate)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
