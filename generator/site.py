@@ -272,10 +272,15 @@ def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
     )
 
 
-def load_site(content_dir: Path) -> Site:
-    """Read and validate all of content/; raises ContentErrors listing every problem found."""
+def require_content_dir(content_dir: Path) -> None:
+    """Commands that read an existing site stop on a mistyped --content instead of finding 0 papers."""
     if not content_dir.is_dir():
         raise ContentError("is not a folder (pass --content DIR)", content_dir)
+
+
+def load_site(content_dir: Path) -> Site:
+    """Read and validate all of content/; raises ContentErrors listing every problem found."""
+    require_content_dir(content_dir)
     problems: list[ContentError] = []
     try:
         config = load_config(content_dir)

@@ -159,3 +159,12 @@ def test_an_api_failure_writes_nothing(httpserver: HTTPServer, bare_site: Path) 
         line.startswith("digest: error: ") and "HTTP 503" in line and line.endswith("(nothing was written)")
     )
     assert snapshot(bare_site) == before
+
+
+def test_a_mistyped_content_folder_is_an_error(tmp_path: Path) -> None:
+    result = run("enrich", "--content", tmp_path / "contnet", "--delay", "0")
+    assert result.exit_code == 2
+    folder = tmp_path / "contnet"
+    assert result.stderr.strip() == (
+        f"digest: error: {folder}: is not a folder (pass --content DIR) (nothing was written)"
+    )

@@ -23,6 +23,7 @@ from generator.ingest import arxiv_atom
 from generator.ingest.merge import FileChange, merge_into
 from generator.ingest.store import ContentStore, load_store
 from generator.model import ARXIV_ID_RE, Paper, title_key
+from generator.site import require_content_dir
 
 #: Entries asked for per title: enough for a short title's exact match to be among the phrase hits.
 RESULTS_PER_TITLE = 25
@@ -100,6 +101,7 @@ def enrich(
     report: Callable[[Lookup], None] | None = None,
 ) -> EnrichResult:
     """Look every bare paper up, then (unless `dry_run`) write the files that gain metadata."""
+    require_content_dir(content_dir)
     store = load_store(content_dir)
     cache = ResponseCache(cache_folder(content_dir))
     result = EnrichResult()
