@@ -47,13 +47,22 @@ def _replace(target: Path, fill: Callable[[str], object]) -> None:
         raise
 
 
+def _new_file_mode() -> int:
+    """What `open()` gives a new file: 0666 less the umask, which can only be read by setting it, so this
+    runs once, at import, not once per file written."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+NEW_FILE_MODE = _new_file_mode()
+
+
 def _mode_for(target: Path) -> int:
-    """The permissions the written file gets: the replaced file's, else what `open()` would give a new
-    file (0666 less the umask). `mkstemp` creates 0600, which would make content files and digests that
-    ingest or fetch rewrites unreadable to everyone else on the machine (a web server, a teammate)."""
+    """The permissions the written file gets: the replaced file's, else a new file's. `mkstemp` creates
+    0600, which would make content files and digests that ingest or fetch rewrites unreadable to everyone
+    else on the machine (a web server, a teammate)."""
     try:
         return target.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return NEW_FILE_MODE

@@ -38,15 +38,6 @@ class BuildResult:
     search: SearchStats | None = None
 
 
-def check_base_url(base_url: str) -> str:
-    """A base URL must be absolute http(s); it always ends with `/` so paths can be appended."""
-    if not base_url:
-        return ""
-    if not base_url.startswith(("http://", "https://")) or " " in base_url:
-        raise DigestError(f"--base-url {base_url!r} must be an absolute http:// or https:// URL")
-    return base_url.rstrip("/") + "/"
-
-
 def check_out_dir(content_dir: Path, out_dir: Path) -> None:
     """Refuse output folders that would overwrite content or something that is not a built site."""
     content, out = content_dir.resolve(), out_dir.resolve()
@@ -97,7 +88,7 @@ def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) ->
     """Build the whole site from content_dir into out_dir, atomically."""
     started = time.perf_counter()
     site = load_site(content_dir)
-    base = check_base_url(site.config.base_url if base_url is None else base_url)
+    base = urls.check_base_url(site.config.base_url if base_url is None else base_url)
     check_out_dir(content_dir, out_dir)
     folder = SiteFolder.of(content_dir)
     pages = render_site(site, base, folder)

@@ -22,6 +22,7 @@ from generator.ingest.detect import format_names
 
 if TYPE_CHECKING:
     from generator.fetch.hf import DayResult
+    from generator.fetch.save import Saved
     from generator.ingest.merge import DigestPlan
 
 
@@ -97,9 +98,7 @@ def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
     click.echo(f"  {sum(plan.count(a) for a in ACTIONS if a != 'skipped')} papers: {counts}")
 
 
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
+WRITE_CONTENT_OPTION = click.option(
     "--content",
     "content_dir",
     default="content",
@@ -107,6 +106,11 @@ def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The content folder to write into.",
 )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@WRITE_CONTENT_OPTION
 @click.option(
     "--date",
     "date_text",
@@ -167,16 +171,6 @@ OUT_OPTION = click.option(
 )
 
 
-WRITE_CONTENT_OPTION = click.option(
-    "--content",
-    "content_dir",
-    default="content",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The content folder to write into.",
-)
-
-
 def _timeout_option(default: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--timeout",
@@ -193,9 +187,20 @@ def _delay_option(default: float, why: str) -> Callable[[Callable[..., Any]], Ca
     )
 
 
+def _endpoint_option(default: str, server: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--endpoint", default=default, show_default=True, help=f"The {server} server to ask.")
+
+
 def _utc_today() -> date:
     """The day a scheduled job runs on, the same wherever the machine is: the date in UTC."""
     return datetime.now(UTC).date()
+
+
+def _print_saved(saved: Saved) -> None:
+    """Where a fetched digest went, then its ingest like `digest ingest` prints it."""
+    verb = "saved" if saved.written else "unchanged since the last fetch:"
+    click.echo(f"  {verb} {saved.path}")
+    _print_plan(saved.plan, dry_run=False)
 
 
 def _retried(retried: list[str]) -> str:
@@ -211,9 +216,7 @@ def fetch() -> None:
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The day to fetch; default: today (UTC).")
 @click.option("--since", "since_text", metavar="YYYY-MM-DD", help="Fetch every day from this one to today.")
 @WRITE_CONTENT_OPTION
-@click.option(
-    "--endpoint", default=fetching.HF_ENDPOINT, show_default=True, help="The Hugging Face server to ask."
-)
+@_endpoint_option(fetching.HF_ENDPOINT, "Hugging Face")
 @_delay_option(1.0, "Seconds between the days of a --since walk.")
 @_timeout_option(30.0)
 def fetch_hf(
@@ -250,9 +253,7 @@ def fetch_hf(
         if result.saved is None:
             click.echo(f"  no papers on {result.day.isoformat()}: nothing saved")
             return
-        verb = "saved" if result.saved.written else "unchanged since the last fetch:"
-        click.echo(f"  {verb} {result.saved.path}")
-        _print_plan(result.saved.plan, dry_run=False)
+        _print_saved(result.saved)
 
     progress = ProgressPrinter()
     try:
@@ -290,9 +291,7 @@ def fetch_hf(
     help="Entries per request; more than this are fetched in pages.",
 )
 @WRITE_CONTENT_OPTION
-@click.option(
-    "--endpoint", default=fetching.ARXIV_ENDPOINT, show_default=True, help="The arXiv API server to ask."
-)
+@_endpoint_option(fetching.ARXIV_ENDPOINT, "arXiv API")
 @_delay_option(fetching.ARXIV_DELAY, "Seconds between requests (arXiv asks for 3).")
 @_timeout_option(60.0)
 def fetch_arxiv(
@@ -338,9 +337,7 @@ def fetch_arxiv(
     if result.saved is None:
         click.echo("  the query matched no papers: nothing saved")
     else:
-        verb = "saved" if result.saved.written else "unchanged since the last fetch:"
-        click.echo(f"  {verb} {result.saved.path}")
-        _print_plan(result.saved.plan, dry_run=False)
+        _print_saved(result.saved)
     click.echo(
         f"fetch arxiv: {client.sent} request(s), {result.papers} papers "
         f"in {time.perf_counter() - started:.1f}s"
@@ -349,9 +346,7 @@ def fetch_arxiv(
 
 @main.command()
 @WRITE_CONTENT_OPTION
-@click.option(
-    "--endpoint", default=fetching.ARXIV_ENDPOINT, show_default=True, help="The arXiv API server to ask."
-)
+@_endpoint_option(fetching.ARXIV_ENDPOINT, "arXiv API")
 @_delay_option(fetching.ARXIV_DELAY, "Seconds between requests (arXiv asks for 3).")
 @_timeout_option(60.0)
 @click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")

@@ -1,4 +1,4 @@
-"""Atom feeds and the sitemap, written as XML text with every value escaped.
+"""Atom feeds, the OPML list of them and the sitemap, written as XML text with every value escaped.
 
 Feeds carry no build time: `updated` is the newest paper's date, so two builds of the same content are
 byte-identical. Without a base URL, links are relative to the feed's own location, which Atom allows.
@@ -83,6 +83,35 @@ def atom_feed(
         ]
         lines += [f"    <summary>{escape(entry.summary)}</summary>", "  </entry>"]
     lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """One feed in an OPML file: its name, the feed's URL and the page it follows."""
+
+    text: str
+    xml_url: str
+    html_url: str
+
+
+def opml(title: str, outlines: Sequence[Outline]) -> str:
+    """OPML 2.0 listing the feeds (`type="rss"` is OPML's word for any feed). No creation date, so two
+    builds are byte-identical."""
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{escape(title)}</title>",
+        "  </head>",
+        "  <body>",
+    ]
+    lines += [
+        f'    <outline type="rss" text={quoteattr(o.text)} title={quoteattr(o.text)} '
+        f"xmlUrl={quoteattr(o.xml_url)} htmlUrl={quoteattr(o.html_url)}/>"
+        for o in outlines
+    ]
+    lines += ["  </body>", "</opml>"]
     return "\n".join(lines) + "\n"
 
 

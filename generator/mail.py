@@ -33,7 +33,6 @@ from urllib.parse import unquote, urlsplit
 
 from generator import urls
 from generator.assets import SiteFolder
-from generator.build import check_base_url
 from generator.cite import human_date
 from generator.errors import DigestError
 from generator.markdown import snippet
@@ -338,7 +337,7 @@ def _mail_base_url(base_url: str) -> str:
         raise DigestError(
             "the e-mail needs absolute links: set base_url in content/site.yml or pass --base-url"
         )
-    return check_base_url(base_url)
+    return urls.check_base_url(base_url)
 
 
 def _absolute(base_url: str, url: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from generator.errors import DigestError
+
 #: The page a static host serves for a missing path; at the site root, reached at any depth.
 NOT_FOUND = "404.html"
 INDEX_FILE = "index.html"
@@ -101,6 +103,15 @@ def url_of(path: str) -> str:
 def root_of(path: str) -> str:
     """The relative prefix from the page at file `path` back to the site root ("", "../", "../../")."""
     return "../" * path.count("/")
+
+
+def check_base_url(base_url: str) -> str:
+    """A base URL must be absolute http(s); it always ends with `/` so paths can be appended."""
+    if not base_url:
+        return ""
+    if not base_url.startswith(("http://", "https://")) or " " in base_url:
+        raise DigestError(f"--base-url {base_url!r} must be an absolute http:// or https:// URL")
+    return base_url.rstrip("/") + "/"
 
 
 def absolute(base_url: str, url: str) -> str | None:

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.fetch import ARXIV_PAGE_SIZE
-from generator.fetch.http import HttpClient
+from generator.fetch.http import HttpClient, with_query
 from generator.fetch.save import Saved, parse_response, save_digest
 from generator.ingest import arxiv_atom
 from generator.ingest.pipeline import Progress
@@ -50,9 +50,7 @@ def digest_name(query: str, day: date) -> str:
     return f"{day.isoformat()}-arxiv-{slug}.xml"
 
 
-def query_url(
-    client: HttpClient, endpoint: str, query: str, start: int, size: int, sort: str = "submittedDate"
-) -> str:
+def query_url(endpoint: str, query: str, start: int, size: int, sort: str = "submittedDate") -> str:
     """An API request for `size` entries from `start`; newest first, or by `sort="relevance"`."""
     params: dict[str, str | int] = {
         "search_query": query,
@@ -61,7 +59,7 @@ def query_url(
         "sortBy": sort,
         "sortOrder": "descending",
     }
-    return client.url(f"{endpoint.rstrip('/')}/api/query", params)
+    return with_query(f"{endpoint.rstrip('/')}/api/query", params)
 
 
 def fetch_query(
@@ -84,7 +82,7 @@ def fetch_query(
     entries: list[str] = []
     while len(entries) < most:
         size = min(page_size, most - len(entries))
-        url = query_url(client, endpoint, full_query, len(entries), size)
+        url = query_url(endpoint, full_query, len(entries), size)
         fetched = client.get(url)
         parse_response(arxiv_atom, fetched.text, url)  # an error feed or broken XML stops here
         result.urls.append(url)
@@ -102,7 +100,8 @@ def fetch_query(
     parsed = parse_response(arxiv_atom, text, result.urls[0])
     result.papers = len(parsed.papers)
     if parsed.papers:
-        result.saved = save_digest(content_dir, digest_name(query, day), text, arxiv_atom, day, progress)
+        name = digest_name(query, day)
+        result.saved = save_digest(content_dir, name, text, parsed, arxiv_atom, day, progress)
     return result
 
 

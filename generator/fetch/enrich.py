@@ -132,15 +132,16 @@ def _look_up(
     if query is None:
         lookup.outcome, lookup.reason = "skipped", "the title has no words to search for"
         return lookup
-    url = query_url(client, endpoint, query, 0, RESULTS_PER_TITLE, sort="relevance")
+    url = query_url(endpoint, query, 0, RESULTS_PER_TITLE, sort="relevance")
     text = cache.get(url)
+    cached = text is not None
     if text is None:
         text = client.get(url).text
-        parsed = parse_response(arxiv_atom, text, url)
-        cache.put(url, text)
-    else:
+    parsed = parse_response(arxiv_atom, text, url)  # only a valid answer is cached
+    if cached:
         result.cached += 1
-        parsed = parse_response(arxiv_atom, text, url)
+    else:
+        cache.put(url, text)
     exact = _exact_matches(title, parsed.papers)
     lookup.candidates = sorted(exact)
     if len(exact) > 1:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from generator.fetch.http import HttpClient
+from generator.fetch.http import HttpClient, with_query
 from generator.fetch.save import Saved, parse_response, save_digest
 from generator.ingest import hf_json
 from generator.ingest.pipeline import Progress
@@ -51,12 +51,13 @@ def fetch_day(
     progress: Progress | None = None,
 ) -> DayResult:
     """Fetch, validate, save and ingest the daily papers of `day`; an empty day saves nothing."""
-    url = client.url(f"{endpoint.rstrip('/')}/api/daily_papers", {"date": day.isoformat()})
+    url = with_query(f"{endpoint.rstrip('/')}/api/daily_papers", {"date": day.isoformat()})
     fetched = client.get(url)
     parsed = parse_response(hf_json, fetched.text, url)
     result = DayResult(day, url, len(parsed.papers), fetched.size, fetched.retried, None)
     if parsed.papers:
-        result.saved = save_digest(content_dir, digest_name(day), fetched.text, hf_json, day, progress)
+        name = digest_name(day)
+        result.saved = save_digest(content_dir, name, fetched.text, parsed, hf_json, day, progress)
     return result
 
 

@@ -29,6 +29,11 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_AFTER_MAX = 60
 
 
+def with_query(base: str, params: dict[str, str | int]) -> str:
+    """The full URL of a request, as the cache keys it and messages show it."""
+    return f"{base}?{urlencode(params)}" if params else base
+
+
 class FetchError(DigestError):
     """A request failed: no connection, a timeout, an HTTP error or a response that is not usable."""
 
@@ -57,10 +62,6 @@ class HttpClient:
     sent: int = 0
     _session: requests.Session | None = field(default=None, repr=False)
     _last_start: float | None = field(default=None, repr=False)
-
-    def url(self, base: str, params: dict[str, str | int]) -> str:
-        """The full URL of a request, as the cache keys it and messages show it."""
-        return f"{base}?{urlencode(params)}" if params else base
 
     def get(self, url: str) -> Fetched:
         """The text of `url`, or a FetchError saying what went wrong after the retries ran out."""

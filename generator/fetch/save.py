@@ -45,11 +45,13 @@ def save_digest(
     content_dir: Path,
     name: str,
     text: str,
+    parsed: ParsedDigest,
     module: ModuleType,
     day: date,
     progress: Progress | None = None,
 ) -> Saved:
-    """Save `text` as content/digests/<name> and ingest it as the digest of `day`.
+    """Save `text` (which `parse_response` gave `parsed`) as content/digests/<name> and ingest it as the
+    digest of `day`.
 
     A file already there with the same papers is kept as it is (arXiv stamps every answer with the time
     of the query, so the bytes differ on every fetch even when nothing else does); re-fetching a day
@@ -57,7 +59,7 @@ def save_digest(
     """
     path = content_dir / "digests" / name
     previous = path.read_bytes() if path.is_file() else None
-    written = previous is None or not _same_papers(previous, text, module, path)
+    written = previous is None or not _same_papers(previous, text, parsed, module, path)
     if written:
         atomic_write(path, text)
     try:
@@ -69,16 +71,15 @@ def save_digest(
     return Saved(path, written, plan)
 
 
-def _same_papers(previous: bytes, text: str, module: ModuleType, path: Path) -> bool:
-    """Whether the file on disk lists the same papers, with the same fields, in the same order."""
+def _same_papers(previous: bytes, text: str, parsed: ParsedDigest, module: ModuleType, path: Path) -> bool:
+    """Whether the file on disk lists the same papers as `parsed`, same fields, same order."""
     if previous.decode("utf-8", errors="replace") == text:
         return True
     try:
         old = normalize_digest(module.parse(DigestSource.from_text(previous.decode("utf-8"), path)))
     except (DigestError, UnicodeDecodeError):
         return False
-    new = normalize_digest(module.parse(DigestSource.from_text(text, path)))
-    return _fields(old) == _fields(new)
+    return _fields(old) == _fields(parsed)
 
 
 def _fields(parsed: ParsedDigest) -> list[dict[str, object]]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from generator import urls
+from generator.feeds import Outline, opml
 from generator.pages.base import Head, Page, PageRenderer
 
 
@@ -71,31 +71,25 @@ def feed_links(renderer: PageRenderer, from_url: str) -> list[FeedLink]:
 def _link(
     renderer: PageRenderer, from_url: str, key: str, name: str, description: str, url: str, page: str
 ) -> FeedLink:
-    address = renderer.absolute(url) or urls.root_of(urls.file_of(from_url)) + url
+    address = _address(renderer, from_url, url)
     return FeedLink(key=key, name=name, description=description, url=url, page=page, address=address)
 
 
-def opml_document(title: str, feeds: Sequence[FeedLink], renderer: PageRenderer) -> str:
-    """OPML 2.0 listing `feeds` (`type="rss"` is OPML's word for any feed). No creation date, so two
-    builds are byte-identical; without a base URL the links are relative to the file (the site root)."""
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<opml version="2.0">',
-        "  <head>",
-        f"    <title>{escape(title)}</title>",
-        "  </head>",
-        "  <body>",
-    ]
-    for feed in feeds:
-        text = title if not feed.key else f"{title}: {feed.name}"
-        xml_url = renderer.absolute(feed.url) or feed.url
-        html_url = renderer.absolute(feed.page) or feed.page or "./"
-        lines.append(
-            f'    <outline type="rss" text={quoteattr(text)} title={quoteattr(text)} '
-            f"xmlUrl={quoteattr(xml_url)} htmlUrl={quoteattr(html_url)}/>"
+def _address(renderer: PageRenderer, from_url: str, url: str) -> str:
+    """`url` as the page at `from_url` shows it: absolute with a base URL, else relative to that page."""
+    return renderer.absolute(url) or urls.root_of(urls.file_of(from_url)) + url
+
+
+def opml_outlines(title: str, feeds: Sequence[FeedLink], renderer: PageRenderer) -> list[Outline]:
+    """The feeds as OPML outlines; without a base URL the links are relative to the file (the site root)."""
+    return [
+        Outline(
+            text=title if not feed.key else f"{title}: {feed.name}",
+            xml_url=renderer.absolute(feed.url) or feed.url,
+            html_url=renderer.absolute(feed.page) or feed.page or "./",
         )
-    lines += ["  </body>", "</opml>"]
-    return "\n".join(lines) + "\n"
+        for feed in feeds
+    ]
 
 
 def subscribe(renderer: PageRenderer) -> Iterator[Page]:
@@ -109,7 +103,7 @@ def subscribe(renderer: PageRenderer) -> Iterator[Page]:
         description=f"Follow {config.title}: an Atom feed per topic, an OPML file of them all, e-mail.",
         feeds=tuple((f"{feed.name} papers", feed.url) for feed in feeds[1:]),
     )
-    opml_address = renderer.absolute(urls.opml()) or urls.root_of(urls.file_of(page_url)) + urls.opml()
+    opml_address = _address(renderer, page_url, urls.opml())
     variables = SubscribeVars(
         feed_links=feeds,
         opml_address=opml_address,
@@ -117,4 +111,4 @@ def subscribe(renderer: PageRenderer) -> Iterator[Page]:
         signup=config.mail.signup,
     )
     yield renderer.render("subscribe.html", page_url, head, variables)
-    yield Page(urls.opml(), opml_document(config.title, feeds, renderer))
+    yield Page(urls.opml(), opml(config.title, opml_outlines(config.title, feeds, renderer)))
