@@ -8,39 +8,43 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CONTENT ?= content
-DIGESTS = $(sort $(wildcard $(CONTENT)/digests/*))
 
-.PHONY: site test serve check ingest fetch bench lint clean bootstrap lock dist
+.PHONY: site test fuzz serve check ingest fetch bench lint clean bootstrap lock dist
 
 OUT ?= _site
 PORT ?= 8000
 
 site: bootstrap ingest
-	$(BIN)/digest build --content $(CONTENT) --out $(OUT) $(if $(BASE_URL),--base-url "$(BASE_URL)")
+	$(BIN)/digest build --content "$(CONTENT)" --out "$(OUT)" $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: bootstrap
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
+# The fuzz tests and kill loops with 50 times the examples of `make test` (about 20 minutes).
+fuzz: bootstrap
+	DIGEST_FUZZ_FACTOR=$(or $(FACTOR),50) $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
+
 # `make ingest` ingests the digests in content/digests/ that are new; `make ingest FILE=path` one file.
+# The folder is passed whole (digest lists it), so file names with spaces or leading dashes stay whole.
 ingest: $(PY_STAMP)
 ifdef FILE
-	$(BIN)/digest ingest --content $(CONTENT) "$(FILE)"
+	$(BIN)/digest ingest --content "$(CONTENT)" -- "$(FILE)"
 else
-	@if [ -n "$(DIGESTS)" ]; then $(BIN)/digest ingest --content $(CONTENT) $(DIGESTS); \
+	@if [ -d "$(CONTENT)/digests" ]; then $(BIN)/digest ingest --content "$(CONTENT)" -- "$(CONTENT)/digests"; \
 	else echo "No digests in $(CONTENT)/digests/: drop one there, or run make ingest FILE=path."; fi
 endif
 
 # `make fetch` gets today's Hugging Face daily papers into content/ (UTC); `make fetch SINCE=2026-06-01`
 # every day since then. Then `make site` as usual.
 fetch: $(PY_STAMP)
-	$(BIN)/digest fetch hf --content $(CONTENT) $(if $(SINCE),--since "$(SINCE)")
+	$(BIN)/digest fetch hf --content "$(CONTENT)" $(if $(SINCE),--since "$(SINCE)")
 
 serve: bootstrap ingest
-	$(BIN)/digest serve --content $(CONTENT) --out $(OUT) --port $(PORT)
+	$(BIN)/digest serve --content "$(CONTENT)" --out "$(OUT)" --port $(PORT)
 
 check: $(PY_STAMP)
-	$(BIN)/digest check --content $(CONTENT) $(if $(wildcard $(OUT)/index.html),--site $(OUT))
+	$(BIN)/digest check --content "$(CONTENT)" $(if $(wildcard $(OUT)/index.html),--site "$(OUT)")
 
 # Speed against Pelican and Hugo, and the search figures (reads ../shared/corpora; installs the peers
 # once). Defaults: N=1000,10000 RUNS=3 (about 12 minutes); e.g. make bench N=1000 RUNS=1.

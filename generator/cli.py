@@ -26,7 +26,19 @@ if TYPE_CHECKING:
     from generator.ingest.merge import DigestPlan
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class DigestGroup(click.Group):
+    """The `digest` group: an operating-system failure no stage turned into its own message (a full disk,
+    a permission denied, a file that vanished) still ends as one `digest: error:` line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            report(f"{where}{exc.strerror or exc}")
+
+
+@click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digest")
 def main() -> None:
     """research-digest: turn research-paper digests into a static, searchable site."""
@@ -95,7 +107,8 @@ def _print_plan(plan: DigestPlan, dry_run: bool) -> None:
     if plan.copy_to is not None:
         click.echo(f"  {verb} a copy of the digest to {plan.copy_to}")
     counts = ", ".join(f"{plan.count(action)} {action}" for action in ACTIONS)
-    click.echo(f"  {sum(plan.count(a) for a in ACTIONS if a != 'skipped')} papers: {counts}")
+    papers = sum(plan.count(a) for a in ACTIONS if a != "skipped")
+    click.echo(f"  {plan.records} entries read, {papers} papers: {counts}")
 
 
 WRITE_CONTENT_OPTION = click.option(
@@ -106,6 +119,17 @@ WRITE_CONTENT_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="The content folder to write into.",
 )
+
+
+def digest_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The digests named on the command line: a folder stands for the files in it, by name, without
+    hidden and editor files (so `make ingest` passes content/digests/ and no name is split on spaces)."""
+    from generator.names import content_files
+
+    found: list[Path] = []
+    for path in paths:
+        found.extend(content_files(path) if path.is_dir() else [path])
+    return found
 
 
 @main.command()
@@ -129,20 +153,25 @@ WRITE_CONTENT_OPTION = click.option(
 def ingest(
     files: tuple[Path, ...], content_dir: Path, date_text: str | None, fmt: str, dry_run: bool
 ) -> None:
-    """Add the papers of digest FILES to the content folder (hand edits are kept)."""
+    """Add the papers of digest FILES to the content folder (hand edits are kept). A folder stands for
+    the digests in it (hidden and editor files skipped)."""
     from generator.ingest.merge import ACTIONS
     from generator.ingest.pipeline import ingest_files
 
     started = time.perf_counter()
     override = _parse_date(date_text)
+    paths = digest_files(files)
+    if not paths:
+        click.echo(f"No digests in {', '.join(map(str, files))}: drop one there, or name a file.")
+        return
     progress = ProgressPrinter()
     try:
         plans = ingest_files(
-            list(files), content_dir, date_override=override, fmt=fmt, dry_run=dry_run, progress=progress
+            paths, content_dir, date_override=override, fmt=fmt, dry_run=dry_run, progress=progress
         )
     except DigestError as exc:
         progress.close()
-        report(exc, " (nothing was written)")
+        report(exc, _written_suffix(exc))
     progress.close()
     for plan in plans:
         _print_plan(plan, dry_run)
@@ -150,6 +179,14 @@ def ingest(
     seconds = time.perf_counter() - started
     suffix = " (dry run: nothing was written)" if dry_run else f" in {content_dir}/"
     click.echo(f"{len(plans)} digest(s): {totals} in {seconds:.2f}s{suffix}")
+
+
+def _written_suffix(exc: DigestError) -> str:
+    """What the error line adds about content/: nothing was written, unless the failure came after an
+    ingest's commit (its message then says how the next run finishes it)."""
+    from generator.ingest.transaction import UnfinishedCommit
+
+    return "" if isinstance(exc, UnfinishedCommit) else " (nothing was written)"
 
 
 CONTENT_OPTION = click.option(
@@ -328,7 +365,7 @@ def fetch_arxiv(
         )
     except DigestError as exc:
         progress.close()
-        report(exc, " (nothing was written)")
+        report(exc, _written_suffix(exc))
     progress.close()
     for url in result.urls:
         click.echo(f"GET {url}")
@@ -377,7 +414,7 @@ def enrich(content_dir: Path, endpoint: str, delay: float, timeout: float, dry_r
     try:
         result = enrich_papers(content_dir, client, endpoint, dry_run=dry_run, report=show)
     except DigestError as exc:
-        report(exc, " (nothing was written)")
+        report(exc, _written_suffix(exc))
     counts = ", ".join(f"{result.count(outcome)} {outcome}" for outcome in OUTCOMES)
     written = "would write" if dry_run else "wrote"
     click.echo(
@@ -395,10 +432,12 @@ def enrich(content_dir: Path, endpoint: str, delay: float, timeout: float, dry_r
 )
 def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
     """Build the static site from the content folder (atomically: a failed build changes nothing)."""
-    from generator.build import build_site
+    from generator.build import SiteWriteError, build_site
 
     try:
         result = build_site(content_dir, out_dir, base_url)
+    except SiteWriteError as exc:
+        report(exc)  # its message says what became of the old site
     except DigestError as exc:
         report(exc, " (nothing was written)")
     click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/")
@@ -409,6 +448,8 @@ def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
             f"Search index: {stats.papers} papers in {stats.shards} shard(s), {kb_total:.0f} KB gzipped, "
             f"first shard {kb_first:.0f} KB ({stats.cached_shards} shard(s) reused from the cache)"
         )
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}", err=True)
     click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from generator import __version__
 from generator.assets import builtins
 from generator.cli import main
-from generator.site import load_site
+from generator.errors import ContentError
+from generator.site import load_config, load_site
+from generator.topics import load_topics
 
 EXPECTED = {
     "content/site.yml",
@@ -43,9 +46,10 @@ def test_init_creates_a_site_that_loads(tmp_path: Path) -> None:
         assert f"created {site / name}" in out
     assert "digest ingest" in out and "digest build" in out and "digest serve" in out
 
-    loaded = load_site(site / "content")
-    assert loaded.papers == []
-    assert loaded.config.title == "Research Digest"
+    with pytest.raises(ContentError, match=r"no papers yet: ingest a digest first"):
+        load_site(site / "content")
+    assert load_config(site / "content").title == "Research Digest"
+    assert load_topics(site / "content" / "topics.yml")
     assert (site / "content" / "topics.yml").read_bytes() == builtins().topics.read_bytes()
     assert (site / "content" / "digests" / ".gitkeep").read_bytes() == b""
     assert {"_site/", ".cache/", ".venv/"} <= set((site / ".gitignore").read_text().split())
@@ -55,7 +59,7 @@ def test_init_title_is_one_yaml_string(tmp_path: Path) -> None:
     title = 'Lab "Digest": ML & #NLP'
     code, _, err = run("init", tmp_path / "s", "--title", title)
     assert code == 0, err
-    assert load_site(tmp_path / "s" / "content").config.title == title
+    assert load_config(tmp_path / "s" / "content").title == title
     assert (tmp_path / "s" / "README.md").read_text().startswith(f"# {title}\n")
 
 
@@ -79,7 +83,7 @@ def test_pages_workflow_builds_with_the_pinned_generator(tmp_path: Path) -> None
     steps = workflow["jobs"]["build"]["steps"]
     commands = "\n".join(step.get("run", "") for step in steps)
     assert "pip install -r requirements.txt" in commands
-    assert "shopt -s nullglob" in commands and "digest ingest" in commands
+    assert "digest ingest --content content content/digests" in commands  # the folder: no glob to split
     assert 'digest build --content content --out _site --base-url "https://' in commands
     assert [s["uses"].split("@")[0] for s in steps if "uses" in s][-1] == "actions/upload-pages-artifact"
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
