@@ -77,7 +77,8 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int, str]:
 
 
 def _plain(value: Any) -> Any:
-    """Turn YAML's dates into ISO strings so every stage sees one type for a date."""
+    """Turn dates into ISO strings so every stage sees one type for a date (the loader already does;
+    this is for values about to be written, which may hold date objects)."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -90,13 +91,13 @@ def _plain(value: Any) -> Any:
 
 
 def parse_front_matter(front: str, path: Path) -> dict[str, Any]:
-    """Load front matter YAML, reporting syntax errors at their line in the file."""
+    """Load front matter YAML (dates as ISO text), reporting any problem at its line in the file."""
     data = load_yaml(front, path, first_line=2, subject="front matter")
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ContentError("front matter must be a mapping of fields", path, 2)
-    return _plain(data)
+    return data
 
 
 def read_content_file(path: Path) -> ContentFile:

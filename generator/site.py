@@ -16,29 +16,35 @@ from typing import Any
 
 import yaml
 
+from generator import urls
 from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError, ContentErrors
+from generator.ingest.transaction import interrupted_ingest
+from generator.lock import folder_lock
 from generator.markdown import plain_text, render
 from generator.model import (
     ARXIV_ID_RE,
     MAIL_TLS_PORTS,
+    MAX_TITLE_CHARS,
     SLUG_RE,
     Link,
     MailConfig,
     Site,
     SiteConfig,
     SitePaper,
+    Topic,
 )
+from generator.names import content_files
 from generator.topics import load_topics
-from generator.yamlio import child_node, compose_yaml, key_line, key_node, load_yaml, node_line
+from generator.yamlio import child_node, key_line, key_node, load_yaml_with_nodes, node_line, shown
 
 REQUIRED = ("id", "title", "date", "topics", "links", "source")
 
 
 #: The plain-text settings of site.yml; `mail` is its one section (a mapping), read by `_mail_config`.
 TEXT_SETTINGS = ("title", "description", "base_url", "repository", "branch")
-#: The only URL schemes a List-Unsubscribe header (and the mail's footer link) may carry.
-UNSUBSCRIBE_SCHEMES = ("mailto:", "https://", "http://")
+# A git branch name that is safe in a URL path: no spaces, `..`, `//`, leading `-` or `/`, `?`, `#`, `%`.
+_BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 
 
 def load_config(content_dir: Path) -> SiteConfig:
@@ -48,9 +54,7 @@ def load_config(content_dir: Path) -> SiteConfig:
     path = content_dir / "site.yml"
     if not path.exists():
         return SiteConfig()
-    text = read_text(path)
-    root = compose_yaml(text, path)
-    data = load_yaml(text, path)
+    data, root = load_yaml_with_nodes(read_text(path), path)
     if data is None:
         return SiteConfig()
     if not isinstance(data, dict):
@@ -67,12 +71,29 @@ def load_config(content_dir: Path) -> SiteConfig:
         value = data.get(key)
         if value is None:
             continue
+        line = node_line(child_node(root, key))
         if not isinstance(value, str):
-            raise ContentError(f"{key!r} must be a string", path, node_line(child_node(root, key)))
+            raise ContentError(f"{key!r} must be a string", path, line)
+        problem = _setting_problem(key, value.strip())
+        if problem:
+            raise ContentError(f"{key!r} {problem}", path, line)
         setattr(config, key, value.strip())
     if data.get("mail") is not None:
         config.mail = _mail_config(data["mail"], child_node(root, "mail"), path)
     return config
+
+
+def _setting_problem(key: str, value: str) -> str | None:
+    """What is wrong with one text setting, or None. The URLs end up in every page's links (a
+    `javascript:` repository would be an "Edit this page" link that runs script) and the branch in a URL
+    path, so both are checked here, at site.yml's line, rather than blamed on a build option later."""
+    if key == "base_url" and value:
+        return urls.base_url_problem(value)
+    if key == "repository" and value and not urls.is_web_url(value):
+        return f"{shown(value)} must be an http:// or https:// URL, like https://github.com/you/digest"
+    if key == "branch" and (not _BRANCH_RE.fullmatch(value) or ".." in value or value.endswith(".lock")):
+        return f"{shown(value)} must be a branch name like main: letters, digits, '.', '_', '-' and '/'"
+    return None
 
 
 def _mail_config(data: object, node: yaml.Node | None, path: Path) -> MailConfig:
@@ -156,18 +177,21 @@ def address_problem(value: object) -> str | None:
 
 
 def _unsubscribe_url(text: str) -> str:
-    """A mailto: or http(s): URL without spaces; any other scheme (`javascript:`) is refused."""
-    if not text.lower().startswith(UNSUBSCRIBE_SCHEMES) or any(c.isspace() or c in '<>"' for c in text):
-        raise ValueError(f"must be a mailto: or https: URL, not {text!r}")
-    if text.lower().startswith("mailto:"):
+    """A mailto: URL, or an http(s) URL by the site's one rule (`urls.is_web_url`); any other scheme
+    (`javascript:`) is refused: the link is in every mail's header and footer."""
+    if text.lower().startswith("mailto:") and not any(c.isspace() or c in '<>"' for c in text):
         _address(text[len("mailto:") :].split("?", 1)[0])
-    elif len(text.split("://", 1)[1].split("/", 1)[0]) == 0:
-        raise ValueError(f"must name a host: {text!r}")
+        return text
+    if not urls.is_web_url(text):
+        raise ValueError(f"must be a mailto: or https: URL, not {shown(text)}")
     return text
 
 
-def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentError]:
-    """Every problem with one paper file, each at the line of the offending field."""
+def validate_paper(content: ContentFile, topic_slugs: set[str] | None) -> list[ContentError]:
+    """Every problem with one paper file, each at the line of the offending field.
+
+    `topic_slugs` is None when topics.yml could not be read: topics are then not checked, as that one
+    error (not one "unknown topic" per paper after it) is what to fix."""
     meta, path = content.meta, content.path
     problems: list[ContentError] = []
 
@@ -179,41 +203,61 @@ def validate_paper(content: ContentFile, topic_slugs: set[str]) -> list[ContentE
     for key in REQUIRED:
         if key not in meta:
             problems.append(ContentError(f"front matter lacks the required field {key!r}", path, 1))
+    _check_text(meta, problem)
+    _check_dates(meta, problem)
+    _check_topics(meta.get("topics", []), topic_slugs, problem)
+    _check_links(meta.get("links", []), problem)
+    _check_metadata(meta, problem)
+    return problems
+
+
+def _check_text(meta: dict[str, Any], problem: Callable[[str, str], None]) -> None:
+    """The required text fields, and the lists of text (authors, categories, keywords)."""
     for key in ("id", "title", "source"):
         if key in meta and (not isinstance(meta[key], str) or not meta[key].strip()):
             problem(key, f"{key!r} must be a non-empty string")
-    dates = [meta.get("date")] + (meta.get("digests") if isinstance(meta.get("digests"), list) else [])
-    for value in dates:
-        if value is not None and not is_iso_date(value):
-            problem("date" if value == meta.get("date") else "digests", f"{value!r} is not a YYYY-MM-DD date")
-    if "digests" in meta and not isinstance(meta["digests"], list):
+    title = meta.get("title")
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        problem("title", f"'title' is {len(title):,} characters, over the limit of {MAX_TITLE_CHARS:,}")
+    for key, what in (("authors", "names"), ("categories", "arXiv categories"), ("keywords", "keywords")):
+        values = meta.get(key)
+        if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            problem(key, f"{key!r} must be a list of {what}")
+
+
+def _check_dates(meta: dict[str, Any], problem: Callable[[str, str], None]) -> None:
+    """`date` a real YYYY-MM-DD date, `digests` (when set) a list of them."""
+    if "date" in meta and not is_iso_date(meta["date"]):
+        problem("date", f"{shown(meta['date'])} is not a YYYY-MM-DD date")
+    digests = meta.get("digests")
+    if digests is not None and not isinstance(digests, list):
         problem("digests", "'digests' must be a list of YYYY-MM-DD dates")
-    topics = meta.get("topics", [])
+    for value in digests if isinstance(digests, list) else []:
+        if not is_iso_date(value):
+            problem("digests", f"{shown(value)} in 'digests' is not a YYYY-MM-DD date")
+
+
+def _check_topics(topics: object, known: set[str] | None, problem: Callable[[str, str], None]) -> None:
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
         problem("topics", "'topics' must be a list of topic slugs")
-    else:
-        for slug in topics:
-            if slug not in topic_slugs:
-                problem("topics", f"unknown topic {slug!r} (not in topics.yml)")
-    links = meta.get("links", [])
+        return
+    for slug in topics if known is not None else []:
+        if slug not in known:
+            problem("topics", f"unknown topic {shown(slug)} (not in topics.yml)")
+
+
+def _check_links(links: object, problem: Callable[[str, str], None]) -> None:
+    """Each link a {label, url} whose url passes the site's one URL rule (`urls.is_web_url`)."""
     if not isinstance(links, list):
         problem("links", "'links' must be a list of {label, url}")
-    else:
-        for link in links:
-            if not (
-                isinstance(link, dict)
-                and isinstance(link.get("label"), str)
-                and isinstance(link.get("url"), str)
-            ):
-                problem("links", f"link {link!r} must have a 'label' and a 'url'")
-            elif not re.match(r"https?://", link["url"]):
-                problem("links", f"link url {link['url']!r} must start with http:// or https://")
-    for key, what in (("authors", "names"), ("categories", "arXiv categories"), ("keywords", "keywords")):
-        values = meta.get(key) or []
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problem(key, f"{key!r} must be a list of {what}")
-    _check_metadata(meta, problem)
-    return problems
+        return
+    for link in links:
+        if not (
+            isinstance(link, dict) and isinstance(link.get("label"), str) and isinstance(link.get("url"), str)
+        ):
+            problem("links", f"link {shown(link)} must have a 'label' and a 'url'")
+        elif not urls.is_web_url(link["url"]):
+            problem("links", f"link url {shown(link['url'])} must be an http:// or https:// URL")
 
 
 def _check_metadata(meta: dict[str, Any], problem: Callable[[str, str], None]) -> None:
@@ -222,13 +266,13 @@ def _check_metadata(meta: dict[str, Any], problem: Callable[[str, str], None]) -
     if isinstance(arxiv, float | int) and not isinstance(arxiv, bool):
         problem("arxiv", f"'arxiv' {arxiv!r} must be quoted ('{arxiv}'), or YAML reads it as a number")
     elif arxiv is not None and not (isinstance(arxiv, str) and ARXIV_ID_RE.fullmatch(arxiv)):
-        problem("arxiv", f"'arxiv' {arxiv!r} is not an arXiv id (like '2601.15305' or 'hep-th/9901001')")
+        problem("arxiv", f"'arxiv' {shown(arxiv)} is not an arXiv id (like '2601.15305' or 'hep-th/9901001')")
     upvotes = meta.get("upvotes")
     if upvotes is not None and (isinstance(upvotes, bool) or not isinstance(upvotes, int) or upvotes < 0):
-        problem("upvotes", f"'upvotes' {upvotes!r} must be a whole number, 0 or more")
+        problem("upvotes", f"'upvotes' {shown(upvotes)} must be a whole number, 0 or more")
     published = meta.get("published")
     if published is not None and not is_iso_date(published):
-        problem("published", f"'published' {published!r} is not a YYYY-MM-DD date")
+        problem("published", f"'published' {shown(published)} is not a YYYY-MM-DD date")
     for key in ("comment",):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             problem(key, f"{key!r} must be text")
@@ -239,15 +283,15 @@ def _check_metadata(meta: dict[str, Any], problem: Callable[[str, str], None]) -
         else:
             for day, position in rank.items():
                 if not is_iso_date(day):
-                    problem("rank", f"'rank' key {day!r} is not a YYYY-MM-DD date")
+                    problem("rank", f"'rank' key {shown(day)} is not a YYYY-MM-DD date")
                 elif isinstance(position, bool) or not isinstance(position, int) or position < 1:
-                    problem("rank", f"'rank' for {day} must be a position, 1 or more (not {position!r})")
+                    problem("rank", f"'rank' for {day} must be a position, 1 or more (not {shown(position)})")
 
 
 def _site_paper(content: ContentFile, content_dir: Path) -> SitePaper:
     meta = content.meta
     body_html = render(content.body)
-    digests = sorted({meta["date"], *[str(d) for d in meta.get("digests") or []]})
+    digests = sorted({meta["date"], *(meta.get("digests") or [])})
     arxiv = meta.get("arxiv")
     return SitePaper(
         slug=content.path.stem,
@@ -278,24 +322,53 @@ def require_content_dir(content_dir: Path) -> None:
         raise ContentError("is not a folder (pass --content DIR)", content_dir)
 
 
+def paper_files(content_dir: Path) -> list[Path]:
+    """The paper files of content/papers/ (editors' lock, swap and backup files skipped). A site without
+    any is an error, not "0 papers, no problems": a build would publish an empty site."""
+    folder = content_dir / "papers"
+    if folder.exists() and not folder.is_dir():
+        raise ContentError("is a file, not a folder: papers go in papers/<slug>.md", folder)
+    files = content_files(folder, ".md")
+    if not files:
+        raise ContentError("no papers yet: ingest a digest first (digest ingest FILE)", folder)
+    return files
+
+
 def load_site(content_dir: Path) -> Site:
-    """Read and validate all of content/; raises ContentErrors listing every problem found."""
+    """Read and validate all of content/; raises ContentErrors listing every problem found.
+
+    Read under content/'s shared lock, so an ingest running meanwhile is seen whole or not at all, and
+    refused while a killed ingest waits to be finished (its papers would be there without their digest).
+    """
     require_content_dir(content_dir)
+    with folder_lock(content_dir, shared=True):
+        waiting = interrupted_ingest(content_dir)
+        if waiting is not None:
+            raise ContentError(waiting, content_dir)
+        return _read_site(content_dir)
+
+
+def _read_site(content_dir: Path) -> Site:
     problems: list[ContentError] = []
     try:
         config = load_config(content_dir)
     except ContentError as exc:
         problems.append(exc)
         config = SiteConfig()
+    topics: list[Topic] = []
+    topic_slugs: set[str] | None = None  # None: topics.yml is broken, so paper topics are not checked
     try:
         topics = load_topics(content_dir / "topics.yml")
+        topic_slugs = {t.slug for t in topics}
     except ContentError as exc:
         problems.append(exc)
-        topics = []
-    topic_slugs = {t.slug for t in topics}
+    try:
+        paths = paper_files(content_dir)
+    except ContentError as exc:
+        raise ContentErrors([*problems, exc]) from None
     papers: list[SitePaper] = []
     ids: dict[str, Path] = {}
-    for path in sorted((content_dir / "papers").glob("*.md")):
+    for path in paths:
         try:
             content = read_content_file(path)
         except ContentError as exc:
@@ -304,7 +377,9 @@ def load_site(content_dir: Path) -> Site:
         found = validate_paper(content, topic_slugs)
         paper_id = content.meta.get("id")
         if isinstance(paper_id, str) and paper_id in ids:
-            found.append(ContentError(f"duplicate id {paper_id!r} (also in {ids[paper_id].name})", path, 2))
+            found.append(
+                ContentError(f"duplicate id {shown(paper_id)} (also in {ids[paper_id].name})", path, 2)
+            )
         elif isinstance(paper_id, str):
             ids[paper_id] = path
         problems.extend(found)

@@ -15,9 +15,10 @@ from typing import Any, NoReturn
 
 import yaml
 
+from generator.content import read_text
 from generator.errors import ContentError
 from generator.model import SLUG_RE, Topic
-from generator.yamlio import child_node, compose_yaml, key_node, load_yaml, node_line
+from generator.yamlio import child_node, key_node, load_yaml_with_nodes, node_line
 
 FIELDS = ("slug", "name", "description", "phrases")
 
@@ -40,16 +41,14 @@ def load_topics(path: Path) -> list[Topic]:
     """Read and validate topics.yml, in file order (the order breaks ties in `classify`).
 
     Every problem raises ContentError naming the file and, where known, the line of the offending item,
-    because the file is edited by hand and a traceback would not tell the editor what to fix.
+    because the file is edited by hand and a traceback would not tell the editor what to fix. It is read
+    as every content file is (`read_text`: BOM and CRLF allowed, bad UTF-8 at its line) and loaded by the
+    one hardened YAML loader, with its limits.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContentError("topics file not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(f"cannot read the topics file: {exc}", path) from None
-    root = compose_yaml(text, path)
-    data = load_yaml(text, path)
+    path = Path(path)
+    if not path.exists():
+        raise ContentError("topics file not found", path)
+    data, root = load_yaml_with_nodes(read_text(path), path)
 
     if not isinstance(data, dict) or "topics" not in data:
         raise ContentError("expected a mapping with a 'topics:' key", path, _line(root))

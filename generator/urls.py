@@ -9,7 +9,8 @@ templates (the Jinja global `urls`) all ask this module; nothing else spells a p
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urlsplit
 
 from generator.errors import DigestError
 
@@ -18,6 +19,11 @@ NOT_FOUND = "404.html"
 INDEX_FILE = "index.html"
 #: The file name of every Atom feed (the site's, and each topic's in its folder).
 FEED_NAME = "feed.xml"
+#: The only schemes a link the site shows (or a mail links to) may have: no `javascript:`, `data:`, ...
+WEB_SCHEMES = ("http", "https")
+# Never part of a URL as written: white space and control characters. (Quotes and brackets are escaped
+# wherever a URL is written out, in HTML, XML and mail alike.)
+_NOT_IN_URL_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def home() -> str:
@@ -105,12 +111,43 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
+def is_web_url(url: object) -> bool:
+    """True for an absolute http(s) URL with a host, and no white space or control characters.
+
+    The one rule for every URL that reaches a page, a feed or a mail from content (paper links, site.yml's
+    base URL and repository, the mail's unsubscribe link): content comes from strangers too, and a
+    `javascript:` link in it would run in every reader's browser. The scheme may be in any case
+    (`HTTPS://`), as browsers accept it.
+    """
+    if not isinstance(url, str) or _NOT_IN_URL_RE.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 host or port
+        return False
+    return (
+        parts.scheme.lower() in WEB_SCHEMES
+        and url[len(parts.scheme) : len(parts.scheme) + 3] == "://"
+        and bool(host)
+    )
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """What is wrong with `base_url` as the site's base URL, or None: an http(s) URL that paths can be
+    appended to (no `?query` or `#fragment`)."""
+    if not is_web_url(base_url) or "?" in base_url or "#" in base_url:
+        return f"{base_url!r} must be an absolute http:// or https:// URL, like https://you.github.io/digest/"
+    return None
+
+
 def check_base_url(base_url: str) -> str:
     """A base URL must be absolute http(s); it always ends with `/` so paths can be appended."""
     if not base_url:
         return ""
-    if not base_url.startswith(("http://", "https://")) or " " in base_url:
-        raise DigestError(f"--base-url {base_url!r} must be an absolute http:// or https:// URL")
+    problem = base_url_problem(base_url)
+    if problem:
+        raise DigestError(f"--base-url {problem}")
     return base_url.rstrip("/") + "/"
 
 

@@ -203,11 +203,12 @@ def add_hostile_content(content: Path) -> None:
         "id": "t-0000hostile0000",
         "title": HOSTILE_TITLE,
         "date": day,
-        "digests": [day],
+        "digests": [date.fromordinal(day.toordinal())],  # a copy: one object twice would dump as an alias
         "topics": [HOSTILE_TOPIC],
         "authors": ["Zyxwvut <script>alert(9)</script>", '"><img src=x onerror=alert(10)>'],
         "links": [
-            {"label": "Code", "url": 'https://example.org/?q="><img src=x onerror=alert(11)>'},
+            # No spaces: `digest check` refuses a URL with white space; `/` separates attributes too.
+            {"label": "Code", "url": 'https://example.org/?q="><img/src=x/onerror=alert(11)>'},
             {"label": "<b>Demo</b> {{ 7*7 }}", "url": "https://example.org/demo?a=1&b=<2>"},
         ],
         "source": latest["source"],

@@ -278,6 +278,8 @@ def test_topic_pages_paginate_with_rel_links(tmp_path: Path) -> None:
 
 def test_out_dir_that_is_not_a_site_is_refused(tmp_path: Path) -> None:
     content = minimal_content(tmp_path)
+    meta = {"id": "t-a", "title": "A paper", "date": "2026-05-09", "topics": [], "links": [], "source": "x"}
+    write_paper(content, "a-paper", meta, "Abstract.")
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("years of work")

@@ -119,10 +119,11 @@ def test_unknown_site_setting_is_an_error_at_its_line(tmp_path: Path) -> None:
     (content / "site.yml").write_text("title: Lab digest\n\nbase_ulr: https://example.org/\n")
     result = CliRunner().invoke(main, ["check", "--content", str(content)])
     assert result.exit_code == 2
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().split("\n") == [
         f"digest: error: {content / 'site.yml'}:3: unknown setting 'base_ulr'; "
-        "expected title, description, base_url, repository, branch"
-    )
+        "expected title, description, base_url, repository, branch",
+        f"digest: error: {content / 'papers'}: no papers yet: ingest a digest first (digest ingest FILE)",
+    ]
 
 
 # --- plugins that cannot be used ------------------------------------------------------------------------

@@ -117,11 +117,12 @@ def test_missing_file_is_a_content_error(tmp_path: Path) -> None:
     assert caught.value.path == tmp_path / "nope.yml"
 
 
-def test_non_utf8_file_is_a_content_error(tmp_path: Path) -> None:
+def test_non_utf8_file_is_a_content_error_at_its_line(tmp_path: Path) -> None:
     path = tmp_path / "topics.yml"
     path.write_bytes(b"topics:\n  - slug: caf\xe9\n")
-    with pytest.raises(ContentError, match="cannot read"):
+    with pytest.raises(ContentError, match="not valid UTF-8") as caught:
         load_topics(path)
+    assert caught.value.line == 2
 
 
 # --- classifying ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 Abstracts end sentences right after a URL ("... at https://github.com/a/b.") and wrap URLs in
 parentheses, so trailing punctuation is dropped while parentheses that belong to the URL are kept.
+Every URL ingest writes goes through `web_url`, so what ingest writes is what the build accepts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 from generator.model import Link
+from generator.urls import is_web_url
 
 # A URL ends at white space, quotes and markup, and at TeX braces and backslashes: arXiv abstracts wrap
 # links as `\url{...}` and `\href{url}{text}`, and a real URL percent-encodes those characters.
@@ -22,6 +24,8 @@ _ARXIV_ID_RE = re.compile(r"\barXiv\s*:?\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNO
 _ARXIV_URL_RE = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 _TRAILING = ".,;:!?*'\"\u201d\u2019\u00bb\u2026"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
+# Scheme, authority (user@host:port) and the rest of a URL that has a `scheme://`.
+_PARTS_RE = re.compile(r"([^:]+)://([^/?#]*)(.*)", re.DOTALL)
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
 
@@ -38,7 +42,10 @@ def clean_url(url: str) -> str:
 
 def label_for(url: str) -> str:
     """A button label from the URL's host and path."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed host (`https://[::1`): no host to name, and `web_url` drops it
+        return "Project page"
     host = parts.netloc.lower().removeprefix("www.")
     path = parts.path.lower()
     if host in _CODE_HOSTS:
@@ -60,18 +67,29 @@ def label_for(url: str) -> str:
     return "Project page"
 
 
-def _absolute(url: str) -> str:
-    return url if re.match(r"https?://", url, re.IGNORECASE) else "https://" + url
+def web_url(url: str) -> str | None:
+    """`url` as ingest writes it: scheme and host in lower case (`HTTPS://GitHub.com/a` is
+    `https://github.com/a`), a bare `www.host/...` made https; None for anything the build would refuse
+    (`javascript:`, `ftp:`, white space inside, no host), which is then not made a link."""
+    url = url.strip()
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        if re.match(r"[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and not re.match(r"[\w.-]+\.\w+[:/]", url):
+            return None  # another scheme: not a web link
+        url = "https://" + url.lstrip("/")
+    if not is_web_url(url):
+        return None
+    scheme, netloc, rest = _PARTS_RE.fullmatch(url).groups()  # type: ignore[union-attr]
+    user, at, host = netloc.rpartition("@")
+    return f"{scheme.lower()}://{user}{at}{host.lower()}{rest}"
 
 
 def extract_links(text: str) -> list[Link]:
     """Every distinct URL and arXiv id in `text`, in order of appearance, labelled."""
     found: list[tuple[int, Link]] = []
     for match in _URL_RE.finditer(text):
-        url = clean_url(match.group(0))
-        if "." not in urlsplit(_absolute(url)).netloc:
+        url = web_url(clean_url(match.group(0)))
+        if url is None or "." not in urlsplit(url).netloc:
             continue
-        url = _absolute(url)
         arxiv = _ARXIV_URL_RE.search(url)
         if arxiv:
             found.append((match.start(), Link("arXiv", f"https://arxiv.org/abs/{arxiv.group(1)}")))
