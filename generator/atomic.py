@@ -2,17 +2,23 @@
 
 Content files are the source of truth and the search cache is read back by later builds, so a killed
 process must leave either the old file or the whole new one. The temporary name is unique per call
-(`mkstemp`), so two writers of one folder never share one.
+(`mkstemp` creates it with O_EXCL), so two writers of one folder never share one, and it is removed when
+the write fails. Only a killed process leaves one behind: `.<name>.<8 random>.tmp`, which
+`is_leftover_name` recognises so the next writer of content/ (holding its lock) can delete it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+# mkstemp's random part: 8 characters of tempfile's alphabet (lowercase letters, digits and `_`).
+_LEFTOVER_RE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
@@ -28,6 +34,11 @@ def atomic_copy(source: Path, target: Path) -> None:
     _replace(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
+def is_leftover_name(name: str) -> bool:
+    """Whether `name` is the temporary file of an `atomic_write` (left behind only by a killed process)."""
+    return _LEFTOVER_RE.fullmatch(name) is not None
+
+
 def _write(tmp: str, mode: str, data: str | bytes, **options: Any) -> None:
     handle: IO[Any]
     with open(tmp, mode, **options) as handle:
@@ -37,9 +48,9 @@ def _write(tmp: str, mode: str, data: str | bytes, **options: Any) -> None:
 def _replace(target: Path, fill: Callable[[str], object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, _mode_for(target))
     try:
+        os.close(fd)
+        os.chmod(tmp, mode_for(target))
         fill(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -58,7 +69,7 @@ def _new_file_mode() -> int:
 NEW_FILE_MODE = _new_file_mode()
 
 
-def _mode_for(target: Path) -> int:
+def mode_for(target: Path) -> int:
     """The permissions the written file gets: the replaced file's, else a new file's. `mkstemp` creates
     0600, which would make content files and digests that ingest or fetch rewrites unreadable to everyone
     else on the machine (a web server, a teammate)."""

@@ -11,6 +11,7 @@ import pytest
 from generator.content import read_content_file
 from generator.errors import DigestError
 from generator.ingest.pipeline import ingest_files
+from generator.lock import lock_path
 
 from .common import snapshot
 
@@ -157,7 +158,10 @@ def test_hostile_title_cannot_escape_content(tmp_path: Path, content_dir: Path) 
     text = "May 9\n\n../../../etc/passwd\n\nAn abstract.\n"
     ingest_files([write(tmp_path, "d.txt", text)], content_dir, today=TODAY)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert all(p.is_relative_to(content_dir) or p.name == "d.txt" for p in written)
+    # Only content/ is written to; the lock file of content/ lies beside it by design (lock.py).
+    assert all(
+        p.is_relative_to(content_dir) or p.name == "d.txt" or p == lock_path(content_dir) for p in written
+    )
     assert (content_dir / "papers" / "etc-passwd.md").exists()
 
 

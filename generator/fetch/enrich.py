@@ -5,6 +5,10 @@ normalised title is exactly the paper's is accepted: one such arXiv paper fills 
 reported as ambiguous, none as not found. A person is never second-guessed: the fill rule is ingest's
 (only empty or absent fields), so a field set by hand stays. Responses are cached under `.cache/`, so a
 rerun, or a dry run followed by the real one, makes no request.
+
+The lookups take minutes (arXiv asks for 3 s between requests), so they run without content/'s lock;
+only then is the lock taken, content/ read again, each match decided anew against what is there now (a
+paper deleted, renamed or given an arXiv id meanwhile), and the files written as one transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from generator.fetch.save import parse_response
 from generator.ingest import arxiv_atom
 from generator.ingest.merge import FileChange, merge_into
 from generator.ingest.store import ContentStore, load_store
+from generator.ingest.transaction import Write, commit_writes, writing
 from generator.model import ARXIV_ID_RE, Paper, title_key
 from generator.site import require_content_dir
 
@@ -41,6 +46,9 @@ class Lookup:
     candidates: list[str] = field(default_factory=list)
     change: FileChange | None = None
     reason: str = ""
+    #: The paper's id and the arXiv entry that matched it (for `matched`), to decide again under the lock.
+    paper_id: str = ""
+    match: Paper | None = None
 
 
 @dataclass
@@ -102,7 +110,7 @@ def enrich(
 ) -> EnrichResult:
     """Look every bare paper up, then (unless `dry_run`) write the files that gain metadata."""
     require_content_dir(content_dir)
-    store = load_store(content_dir)
+    store = load_store(content_dir)  # without the lock: only to know what to look up
     cache = ResponseCache(cache_folder(content_dir))
     result = EnrichResult()
     bare = [content for content in store.papers_by_id.values() if is_bare(content)]
@@ -111,11 +119,40 @@ def enrich(
         result.lookups.append(lookup)
         if report is not None:
             report(lookup)
-    if not dry_run:
-        for change in result.changes:
-            if change.path is not None and change.text is not None:
-                atomic_write(change.path, change.text)
+    if not dry_run and result.changes:
+        with writing(content_dir):
+            current = load_store(content_dir)
+            for lookup in result.lookups:
+                if lookup.change is not None:
+                    _decide_again(current, lookup)
+            writes = [
+                Write(c.path, c.text) for c in result.changes if c.path is not None and c.text is not None
+            ]
+            commit_writes(content_dir, writes)
     return result
+
+
+def _decide_again(store: ContentStore, lookup: Lookup) -> None:
+    """Redo a matched lookup's change against content/ as it is now, under the lock: the file may have
+    changed while the lookups ran, and a hand edit made then must not be overwritten."""
+    content = store.papers_by_id.get(lookup.paper_id)
+    paper = lookup.match
+    lookup.change = None
+    if content is None or paper is None:
+        lookup.outcome, lookup.reason = "skipped", "the paper was deleted while enrich ran"
+        return
+    lookup.path = content.path
+    if not is_bare(content):
+        lookup.outcome, lookup.reason = "skipped", "the paper was given an arXiv id while enrich ran"
+        return
+    owner = store.ids_by_arxiv.get(paper.arxiv or "")
+    if owner is not None and owner != lookup.paper_id:
+        lookup.outcome = "skipped"
+        lookup.reason = f"arXiv {paper.arxiv} is already {store.papers_by_id[owner].path.name}"
+        return
+    change = merge_into(store, content, paper, day="")
+    lookup.change = change if change.action == "updated" else None
+    lookup.reason = change.reason or "nothing to fill"
 
 
 def _look_up(
@@ -158,6 +195,7 @@ def _look_up(
         return lookup
     paper.update_only = True
     lookup.outcome = "matched"
+    lookup.paper_id, lookup.match = str(content.meta.get("id", "")), paper
     change = merge_into(store, content, paper, day="")
     lookup.change = change if change.action == "updated" else None
     lookup.reason = change.reason or "nothing to fill"

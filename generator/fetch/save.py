@@ -2,8 +2,10 @@
 
 The response is parsed by its format's own parser before anything is saved, so a truncated or
 malformed answer is an error with nothing written. The raw text is kept as it came (provenance, and
-`make site` re-ingesting content/digests/* then skips it by hash). If ingest fails after the save, the
-file is put back as it was, so the command still writes nothing.
+`make site` re-ingesting content/digests/* then skips it by hash). Saving is part of the ingest's one
+transaction, so the digest file appears together with its papers and its manifest entry, or not at all.
+content/'s lock is taken only here, after the network requests: a slow server never holds up another
+writer.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from generator.atomic import atomic_write
 from generator.errors import DigestError, InputError
 from generator.fetch.http import FetchError
 from generator.ingest.merge import DigestPlan
 from generator.ingest.normalize import normalize_digest
 from generator.ingest.pipeline import Progress, ingest_files
 from generator.ingest.source import DigestSource
+from generator.ingest.transaction import writing
 from generator.model import ParsedDigest
 
 
@@ -58,16 +60,20 @@ def save_digest(
     then changes nothing at all.
     """
     path = content_dir / "digests" / name
-    previous = path.read_bytes() if path.is_file() else None
-    written = previous is None or not _same_papers(previous, text, parsed, module, path)
-    if written:
-        atomic_write(path, text)
-    try:
-        [plan] = ingest_files([path], content_dir, date_override=day, fmt=module.FORMAT, progress=progress)
-    except (DigestError, OSError):
-        if written:
-            _restore(path, previous)
-        raise
+    with writing(content_dir):  # the file is read after any earlier writer has finished
+        try:
+            previous = path.read_bytes() if path.is_file() else None
+        except OSError as exc:
+            raise DigestError(f"cannot read: {exc.strerror or exc}", path) from None
+        written = previous is None or not _same_papers(previous, text, parsed, module, path)
+        [plan] = ingest_files(
+            [path],
+            content_dir,
+            date_override=day,
+            fmt=module.FORMAT,
+            progress=progress,
+            pending={path: text} if written else None,
+        )
     return Saved(path, written, plan)
 
 
@@ -84,10 +90,3 @@ def _same_papers(previous: bytes, text: str, parsed: ParsedDigest, module: Modul
 
 def _fields(parsed: ParsedDigest) -> list[dict[str, object]]:
     return [{k: v for k, v in asdict(paper).items() if k != "line"} for paper in parsed.papers]
-
-
-def _restore(path: Path, previous: bytes | None) -> None:
-    if previous is None:
-        path.unlink(missing_ok=True)
-    else:
-        atomic_write(path, previous)

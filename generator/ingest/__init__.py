@@ -2,5 +2,5 @@
 
 `pipeline.ingest_files` is the entry point; the modules follow the data: source (bytes to text),
 detect (which parser), a parser per format, dates, links, cleanup, store (what content/ holds),
-merge (what changes).
+merge (what changes), transaction (how it is written: all or nothing, and recovery after a kill).
 """

@@ -3,7 +3,8 @@
 Content files are edited by hand, so an existing paper (same id) keeps every field as it is and only
 gains the new digest's date in `digests`; a digest already on record is skipped whole, so a paper file
 deleted by hand stays deleted. Planning is pure: `apply` does the writing, and only when every digest
-of the command planned cleanly.
+of the command planned cleanly, and then as one transaction (see transaction.py): a killed or failing
+ingest leaves content/ as it was or as it would be after the whole command, never in between.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.atomic import atomic_copy, atomic_write
 from generator.content import ContentFile, compose_file, content_file_of, parse_content_text, replace_field
 from generator.ingest.dates import date_in_filename
 from generator.ingest.source import DigestSource, file_sha256
 from generator.ingest.store import ContentStore, ManifestEntry
+from generator.ingest.transaction import Write, commit_writes
 from generator.markdown import escape_text
 from generator.model import Paper, slugify, unique_slug
 
@@ -46,9 +47,14 @@ class DigestPlan:
     date_rule: str
     source_name: str
     copy_to: Path | None = None
+    #: The digest's own text to write at `source.path` (a fetched answer saved with its ingest).
+    save_text: str | None = None
     already: ManifestEntry | None = None
     changes: list[FileChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: How many entries the digest held (ParsedDigest.records): papers plus skipped entries, printed
+    #: beside the papers that came out so a lost entry would show.
+    records: int = 0
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -225,18 +231,20 @@ def _new_paper(store: ContentStore, paper: Paper, day: str, source_name: str) ->
 def apply(
     store: ContentStore, plans: list[DigestPlan], progress: Callable[[str, int, int], None] | None = None
 ) -> None:
-    """Write what the plans decided: paper files, raw digest copies, then the manifest last."""
-    root = store.root.resolve()
-    writes = [(c.path, c.text) for plan in plans for c in plan.changes if c.text is not None and c.path]
-    for path, _ in writes:
-        if not path.resolve().is_relative_to(root):
-            raise RuntimeError(f"refusing to write outside {root}: {path}")
-    for done, (path, text) in enumerate(writes, start=1):
-        atomic_write(path, text)
-        if progress is not None:
-            progress("writing paper files", done, len(writes))
+    """Write what the plans decided as one transaction: paper files, digest files, then the manifest
+    last. The caller holds content/'s lock (`transaction.writing`) from before it loaded `store`."""
+    writes = [Write(c.path, c.text) for plan in plans for c in plan.changes if c.text is not None and c.path]
+    papers = len(writes)
     for plan in plans:
+        if plan.save_text is not None:
+            writes.append(Write(plan.source.path, plan.save_text))
         if plan.copy_to is not None:
-            atomic_copy(plan.source.path, plan.copy_to)
+            writes.append(Write(plan.copy_to, copy_from=plan.source.path))
     if any(plan.already is None for plan in plans):
-        store.write_manifest()
+        writes.append(Write(store.manifest_path, store.manifest_text()))
+
+    def staged(done: int) -> None:
+        if progress is not None and done <= papers:
+            progress("writing paper files", done, papers)
+
+    commit_writes(store.root, writes, staged)

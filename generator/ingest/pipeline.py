@@ -1,13 +1,16 @@
-"""Ingest: digest files in, content files out, in two phases so a bad input writes nothing at all.
+"""Ingest: digest files in, content files out, in phases so a bad input writes nothing at all.
 
-Phase one reads, detects, parses, normalises, dates and classifies every digest and plans every change
-against what content/ already holds; phase two writes. Any error in phase one stops the command with
-nothing written.
+Phase one reads, detects, parses, normalises, dates and classifies every digest: the slow part, and it
+needs nothing from content/, so it runs before taking content/'s lock. Phase two, under the exclusive
+lock, loads what content/ holds (after any earlier writer has finished, so two ingests at once never
+plan against the same old state and lose each other's dates), plans every change, and writes them all as
+one transaction. Any error before the commit stops the command with content/ unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,14 +19,35 @@ from generator.ingest.dates import resolve_date
 from generator.ingest.detect import choose_format
 from generator.ingest.merge import DigestPlan, FileChange, apply, plan_digest
 from generator.ingest.normalize import normalize_digest
-from generator.ingest.source import load_source
-from generator.ingest.store import load_store
+from generator.ingest.source import DigestSource, load_source
+from generator.ingest.store import ContentStore, load_store
+from generator.ingest.transaction import Recovery, interrupted_ingest, writing
+from generator.lock import folder_lock
+from generator.model import Paper
 from generator.topics import Topic, classify, load_topics
 
 __all__ = ["DigestPlan", "Progress", "ingest_files"]
 
 #: Told what is happening on long work: (what, done so far, total); the CLI draws a progress bar.
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class _Read:
+    """One digest after phase one: parsed, dated and classified, not yet compared with content/."""
+
+    source: DigestSource
+    format: str
+    papers: list[Paper]
+    date: date
+    rule: str
+    skipped: list[str]
+    warnings: list[str]
+    records: int
+    save_text: str | None
+    #: The file's (mtime, size) when read: a digest in content/digests/ that another writer replaced
+    #: before this one got the lock is read again, so the plan matches the file the manifest will name.
+    stamp: tuple[int, int] | None
 
 
 def ingest_files(
@@ -35,36 +59,117 @@ def ingest_files(
     dry_run: bool = False,
     today: date | None = None,
     progress: Progress | None = None,
+    pending: Mapping[Path, str] | None = None,
 ) -> list[DigestPlan]:
-    """Ingest digests into `content_dir`; returns one plan per digest (applied unless `dry_run`)."""
+    """Ingest digests into `content_dir`; returns one plan per digest (applied unless `dry_run`).
+
+    `pending` maps a path in content/digests/ to the text to save there as part of the same transaction
+    (a fetched answer): it is read from here, not from disk, and written only if the ingest is.
+    """
     today = today or date.today()
     topics = _topics(content_dir)
-    store = load_store(content_dir)
-    plans: list[DigestPlan] = []
-    for path in paths:
-        source = load_source(path)
-        module = choose_format(fmt, source.head, path)
-        parsed = normalize_digest(module.parse(source))
-        if not parsed.papers:
-            detail = f" ({'; '.join(parsed.skipped)})" if parsed.skipped else ""
-            raise InputError(f"no papers found in this {module.FORMAT} digest{detail}", path)
-        digest_date, rule = resolve_date(
-            date_override, parsed.date_line, parsed.date_in_text, parsed.month_day, path, today
-        )
-        if digest_date is None:
-            raise InputError(f"cannot tell the digest's date ({rule}): pass --date YYYY-MM-DD", path)
-        for paper in parsed.papers:
-            paper.topics = classify(paper.title, paper.abstract, topics) if topics else []
-        step = _step(progress, f"planning {path.name}", len(parsed.papers))
-        plan = plan_digest(store, source, module.FORMAT, parsed.papers, digest_date, rule, step)
-        plan.changes.extend(FileChange("skipped", "", reason=why) for why in parsed.skipped)
-        plan.warnings.extend(parsed.warnings)
-        if not topics:
-            plan.warnings.append(f"{content_dir / 'topics.yml'} is missing: new papers get no topics")
-        plans.append(plan)
-    if not dry_run:
+    pending = pending or {}
+
+    def read(path: Path) -> _Read:
+        return _read(path, fmt, date_override, today, topics, pending.get(path))
+
+    digests = [read(path) for path in paths]
+    if dry_run:
+        return _dry_run(content_dir, digests, topics, progress)
+    with writing(content_dir) as repaired:
+        digests = [read(d.source.path) if _changed_since_read(d) else d for d in digests]
+        store = load_store(content_dir)
+        plans = [_plan(store, digest, topics, content_dir, progress) for digest in digests]
         apply(store, plans, progress)
+    if repaired.finished or repaired.discarded:
+        shown = next((plan for plan in plans if plan.already is None), plans[0])
+        shown.warnings.insert(0, _repair_note(content_dir, repaired))
     return plans
+
+
+def _repair_note(content_dir: Path, repaired: Recovery) -> str:
+    """What the recovery at the start did, for the user who wonders where an interrupted ingest went."""
+    done = []
+    if repaired.finished:
+        done.append(f"finished {repaired.finished} interrupted ingest(s)")
+    if repaired.discarded:
+        done.append(f"discarded {repaired.discarded} ingest(s) killed before they were complete")
+    return f"{content_dir}: {' and '.join(done)} first"
+
+
+def _read(
+    path: Path, fmt: str, date_override: date | None, today: date, topics: list[Topic], text: str | None
+) -> _Read:
+    stamp = _stamp(path) if text is None else None
+    source = DigestSource.from_text(text, path) if text is not None else load_source(path)
+    module = choose_format(fmt, source.head, path)
+    parsed = normalize_digest(module.parse(source))
+    if not parsed.papers:
+        more = f"; and {len(parsed.skipped) - 3} more" if len(parsed.skipped) > 3 else ""
+        detail = f" ({'; '.join(parsed.skipped[:3])}{more})" if parsed.skipped else ""
+        raise InputError(f"no papers found in this {module.FORMAT} digest{detail}", path)
+    digest_date, rule = resolve_date(
+        date_override, parsed.date_line, parsed.date_in_text, parsed.month_day, path, today
+    )
+    if digest_date is None:
+        raise InputError(f"cannot tell the digest's date ({rule}): pass --date YYYY-MM-DD", path)
+    for paper in parsed.papers:
+        paper.topics = classify(paper.title, paper.abstract, topics) if topics else []
+    return _Read(
+        source,
+        module.FORMAT,
+        parsed.papers,
+        digest_date,
+        rule,
+        parsed.skipped,
+        parsed.warnings,
+        parsed.records,
+        text,
+        stamp,
+    )
+
+
+def _plan(
+    store: ContentStore, digest: _Read, topics: list[Topic], content_dir: Path, progress: Progress | None
+) -> DigestPlan:
+    step = _step(progress, f"planning {digest.source.path.name}", len(digest.papers))
+    plan = plan_digest(store, digest.source, digest.format, digest.papers, digest.date, digest.rule, step)
+    plan.save_text = digest.save_text
+    plan.records = digest.records
+    plan.changes.extend(FileChange("skipped", "", reason=why) for why in digest.skipped)
+    plan.warnings.extend(digest.warnings)
+    if not topics:
+        plan.warnings.append(f"{content_dir / 'topics.yml'} is missing: new papers get no topics")
+    return plan
+
+
+def _dry_run(
+    content_dir: Path, digests: list[_Read], topics: list[Topic], progress: Progress | None
+) -> list[DigestPlan]:
+    """Plans only, read under the shared lock (a consistent content/, even while another ingest runs);
+    nothing is written, not even the repair of an interrupted ingest."""
+    if not content_dir.is_dir():
+        store = load_store(content_dir)
+        return [_plan(store, digest, topics, content_dir, progress) for digest in digests]
+    with folder_lock(content_dir, shared=True):
+        store = load_store(content_dir)
+        plans = [_plan(store, digest, topics, content_dir, progress) for digest in digests]
+        interrupted = interrupted_ingest(content_dir)
+    if interrupted is not None and plans:
+        plans[0].warnings.append(f"{content_dir}: {interrupted}; this plan does not count it")
+    return plans
+
+
+def _changed_since_read(digest: _Read) -> bool:
+    return digest.save_text is None and _stamp(digest.source.path) != digest.stamp
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _step(progress: Progress | None, what: str, total: int) -> Callable[[int], None] | None:

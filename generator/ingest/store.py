@@ -1,26 +1,34 @@
 """What content/ already holds, as ingest needs it: papers by id, slugs in use, digests on record.
 
-Loaded once per `digest ingest` and updated in memory while planning, so several digests in one command
-see each other's papers before anything is written.
+Loaded once per `digest ingest`, under content/'s exclusive lock, and updated in memory while planning,
+so several digests in one command see each other's papers before anything is written. The manifest is
+edited by hand (an entry removed to ingest a digest again), so each entry is checked, and a bad one is
+reported at its line rather than half-trusted.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.atomic import atomic_write
-from generator.content import ContentFile, read_content_file, read_text
+import yaml
+
+from generator.content import ContentFile, is_iso_date, read_content_file, read_text
 from generator.errors import ContentError
 from generator.model import ARXIV_ID_RE, Paper, title_key
-from generator.yamlio import dump_yaml, load_yaml
+from generator.names import content_files
+from generator.yamlio import MAX_MANIFEST_BYTES, child_node, dump_yaml, load_yaml_with_nodes, node_line
 
 MANIFEST_NAME = "ingested.yml"
 MANIFEST_HEADER = (
     "# Digests already ingested, by a hash of their text. `digest ingest` skips a digest listed here,\n"
     "# so papers deleted by hand stay deleted. Remove an entry to ingest that digest again.\n"
 )
+_FIELDS = ("file", "sha256", "date", "format", "papers")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -100,47 +108,87 @@ class ContentStore:
         entries = sorted(self.manifest, key=lambda e: (e.date, e.file))
         return MANIFEST_HEADER + dump_yaml({"digests": [e.as_dict() for e in entries]})
 
-    def write_manifest(self) -> None:
-        atomic_write(self.manifest_path, self.manifest_text())
-
 
 def load_store(root: Path) -> ContentStore:
-    """Read every paper's front matter and the manifest; a broken file stops ingest before it writes."""
+    """Read every paper's front matter and the manifest; a broken file stops ingest before it writes.
+    Editors' lock, swap and backup files beside the papers are not papers."""
     store = ContentStore(root=root)
-    if store.papers_dir.is_dir():
-        for path in sorted(store.papers_dir.glob("*.md")):
-            content = read_content_file(path)
-            paper_id = content.meta.get("id")
-            if not isinstance(paper_id, str) or not paper_id.strip():
-                raise ContentError("front matter has no 'id' (a non-empty string)", path, 2)
-            if paper_id in store.papers_by_id:
-                other = store.papers_by_id[paper_id].path.name
-                raise ContentError(f"id {paper_id!r} is also used by {other}; ids must be unique", path, 2)
-            store.remember(content)
-            store.slugs.add(path.stem)
+    for folder in (store.papers_dir, store.digests_dir):
+        if folder.exists() and not folder.is_dir():
+            raise ContentError(f"is a file, not a folder: content/{folder.name}/ must be a folder", folder)
+    for path in content_files(store.papers_dir, ".md"):
+        content = read_content_file(path)
+        paper_id = content.meta.get("id")
+        if not isinstance(paper_id, str) or not paper_id.strip():
+            raise ContentError("front matter has no 'id' (a non-empty string)", path, 2)
+        if paper_id in store.papers_by_id:
+            other = store.papers_by_id[paper_id].path.name
+            raise ContentError(f"id {paper_id!r} is also used by {other}; ids must be unique", path, 2)
+        store.remember(content)
+        store.slugs.add(path.stem)
     store.manifest = _load_manifest(store.manifest_path)
     return store
 
 
 def _load_manifest(path: Path) -> list[ManifestEntry]:
+    """The entries of ingested.yml, each checked. An entry whose digest file is gone is kept: the copy
+    may be deleted by hand, and the entry is what stops the digest from being ingested again."""
     if not path.exists():
         return []
-    data = load_yaml(read_text(path), path) or {}
+    if not path.is_file():
+        raise ContentError("is not a file: the list of ingested digests must be a file", path)
+    data, root = load_yaml_with_nodes(read_text(path), path, max_bytes=MAX_MANIFEST_BYTES)
+    if data is None:
+        return []
     entries = data.get("digests") if isinstance(data, dict) else None
+    if entries is None and isinstance(data, dict) and "digests" in data:
+        return []  # `digests:` with nothing under it
     if not isinstance(entries, list):
-        raise ContentError("must hold a 'digests:' list", path, 1)
+        line = node_line(child_node(root, "digests")) or 1
+        raise ContentError("must hold a 'digests:' list (one entry per digest ingested)", path, line)
+    list_node = child_node(root, "digests")
+    nodes = list_node.value if isinstance(list_node, yaml.SequenceNode) else []
     manifest = []
-    for item in entries:
-        try:
-            manifest.append(
-                ManifestEntry(
-                    str(item["file"]),
-                    str(item["sha256"]),
-                    str(item["date"]),
-                    str(item["format"]),
-                    int(item["papers"]),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ContentError(f"entry {item!r} lacks file, sha256, date, format or papers", path) from exc
+    for number, item in enumerate(entries, start=1):
+        node = nodes[number - 1] if number <= len(nodes) else None
+        manifest.append(_entry(item, node, number, path))
     return manifest
+
+
+def _entry(item: object, node: yaml.Node | None, number: int, path: Path) -> ManifestEntry:
+    """One manifest entry, or a ContentError at the line of the entry (or of its bad field)."""
+    where = node_line(node)
+    if not isinstance(item, dict):
+        raise ContentError(f"digest entry {number} must be a mapping of {', '.join(_FIELDS)}", path, where)
+    missing = [key for key in _FIELDS if key not in item]
+    if missing:
+        raise ContentError(f"digest entry {number} lacks {', '.join(missing)}", path, where)
+    for key in _FIELDS:
+        problem = _field_problem(key, item[key])
+        if problem is not None:
+            line = node_line(child_node(node, key)) or where
+            raise ContentError(f"digest entry {number}: {key} {problem}", path, line)
+    day = item["date"]
+    return ManifestEntry(
+        item["file"],
+        item["sha256"],
+        day if isinstance(day, str) else day.isoformat(),
+        item["format"],
+        item["papers"],
+    )
+
+
+def _field_problem(key: str, value: object) -> str | None:
+    """What is wrong with one field's value, or None."""
+    if key == "papers":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return None if ok else f"must be a number of papers, not {value!r}"
+    if key == "date":
+        ok = is_iso_date(value) or isinstance(value, date)
+        return None if ok else f"must be a date, YYYY-MM-DD, not {value!r}"
+    if key == "sha256":
+        ok = isinstance(value, str) and _SHA256_RE.fullmatch(value) is not None
+        return None if ok else f"must be 64 lowercase hexadecimal digits, not {value!r}"
+    if not isinstance(value, str) or not value.strip():
+        return f"must be text, not {value!r}"
+    return None
