@@ -13,11 +13,22 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
+
+from generator.errors import InputError
 
 #: One word of a slug; a slug is such words joined by single hyphens (file names, topic slugs, URLs).
 SLUG_WORD_RE = re.compile(r"[a-z0-9]+")
 SLUG_RE = re.compile(rf"{SLUG_WORD_RE.pattern}(?:-{SLUG_WORD_RE.pattern})*")
 SLUG_MAX = 80
+#: The longest title a paper may have, in characters: a longer one is not a title but a parsing accident
+#: (a whole page read as one line), and content files refuse it; ingest skips such a paper, naming its line.
+MAX_TITLE_CHARS = 10_000
+#: The longest abstract, in characters (real ones are under 5,000; a whole book pasted in is not one).
+MAX_ABSTRACT_CHARS = 200_000
+#: The most entries one digest may hold: far beyond any real digest (a 256 MB page of real papers holds
+#: under 200,000), and low enough that a hostile file of tiny entries is refused, not parsed for minutes.
+MAX_RECORDS = 1_000_000
 #: An arXiv identifier without its version: new style `2601.15305`, old style `hep-th/9901001`.
 ARXIV_ID_RE = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}")
 # An id as sources write it: bare, `arXiv:ID`, an arXiv URL, or a URL ending in one (Hugging Face's
@@ -72,6 +83,13 @@ class ParsedDigest:
     `month_day` is a date without a year (the trending page's `May 9`). `skipped` holds one message per
     entry that could not be used and `warnings` one per entry kept despite a problem, each naming its
     line, so nothing is lost or changed silently.
+
+    `records` counts the entries the input held (blocks of a page, records of a JSON lines file, items
+    of a JSON list, Atom entries, mailing entries), and every one of them ends up either a paper or one
+    `skipped` message: `records == len(papers) + len(skipped)` always holds, which is what lets the CLI
+    say "N records in, M papers out" and a test prove that nothing vanished. An input in which nothing
+    reads as an entry at all (an empty query result, a mailing with no entries) counts as one record,
+    skipped with the reason.
     """
 
     format: str
@@ -81,6 +99,26 @@ class ParsedDigest:
     month_day: tuple[int, int] | None = None
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: How many entries the input held: always len(papers) + len(skipped).
+    records: int = 0
+    #: The digest file, for the error raised when it holds more than MAX_RECORDS entries.
+    path: Path | None = None
+
+    def keep(self, paper: Paper) -> None:
+        """Count one entry of the input, used as a paper."""
+        self._count()
+        self.papers.append(paper)
+
+    def skip(self, message: str) -> None:
+        """Count one entry of the input that cannot be used, with the message (naming its line) saying why."""
+        self._count()
+        self.skipped.append(message)
+
+    def _count(self) -> None:
+        self.records += 1
+        if self.records > MAX_RECORDS:
+            why = f"holds more than {MAX_RECORDS:,} entries, more than any real digest: split it into parts"
+            raise InputError(why, self.path)
 
 
 def clean_arxiv_id(value: object) -> str | None:

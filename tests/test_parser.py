@@ -12,6 +12,7 @@ def parse(text: str) -> ParsedDigest:
     """The trending-page parser on text followed by the shared normalisation, as ingest runs them."""
     return normalize_digest(hf_page.parse(DigestSource.from_text(text)))
 
+
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 
 

@@ -82,15 +82,15 @@ def parse(source: DigestSource) -> ParsedDigest:
     error = _error_message(entries)
     if error is not None:
         raise InputError(f"is an error response from the arXiv API: {error}", source.path)
-    parsed = ParsedDigest(format=FORMAT, papers=[])
+    parsed = ParsedDigest(format=FORMAT, papers=[], path=source.path)
     lines = _entry_lines(text)
     for number, entry in enumerate(entries):
         paper = _entry(entry)
         paper.line = lines[number] if number < len(lines) else 0
         if not paper.arxiv or "arxiv.org" not in paper.arxiv:
             what = paper.arxiv or "(no id)"
-            parsed.warnings.append(f"line {paper.line}: entry {what!r} is not an arXiv id")
-        parsed.papers.append(paper)
+            parsed.warnings.append(f"line {paper.line}: entry {what[:100]!r} is not an arXiv id")
+        parsed.keep(paper)
     updated = iso_day(_text(root.find(f"{ATOM}updated")))
     if updated:
         parsed.date_in_text = date.fromisoformat(updated)
@@ -98,10 +98,17 @@ def parse(source: DigestSource) -> ParsedDigest:
         parsed.date_line = f"the feed's <updated> {when}, when the query ran"
     if not entries:
         total = _text(root.find("{http://a9.com/-/spec/opensearch/1.1/}totalResults")).strip()
-        parsed.skipped.append(f"the query matched {total or 'no'} papers: the response has no entries")
+        parsed.skip(f"the query matched {total[:20] or 'no'} papers: the response has no entries")
     return parsed
 
 
 def _entry_lines(text: str) -> list[int]:
-    """The line of each `<entry>` start tag, for messages that point into the file."""
-    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<entry[\s>]", text)]
+    """The line of each `<entry>` start tag, for messages that point into the file (newlines counted
+    once, from one tag to the next)."""
+    lines: list[int] = []
+    line, position = 1, 0
+    for match in re.finditer(r"<entry[\s>]", text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        lines.append(line)
+    return lines

@@ -22,10 +22,12 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from email.message import EmailMessage
 
+from generator.errors import InputError
 from generator.ingest.dates import MONTHS
 from generator.ingest.source import DigestSource, normalize_newlines
 from generator.model import ARXIV_ID_RE, Link, Paper, ParsedDigest, normalize_space
@@ -57,6 +59,9 @@ _HEADER_RE = re.compile(r"^([!-9;-~]+):")
 _SNIFF_ENTRY_RE = re.compile(rf"^\\\\[ \t]*\n(?:arXiv:|Paper:[ \t]*){_ID}", re.MULTILINE)
 _JSON_OR_XML_RE = re.compile(r"\s*(?:\{\s*[\"}]|\[\s*[\[{\"\]\d-]|\[\s*(?:true|false|null)\b|<)")
 _SNIFF_WINDOW_RE = re.compile(r"^[ \t]*received from[ \t]+.+[ \t]+to[ \t]+.+GMT[ \t]*$", re.MULTILINE)
+_MULTIPART_RE = re.compile(r"multipart/", re.IGNORECASE)
+#: More multipart sections than any real mailing (one or two) by far, fewer than make the e-mail parser slow.
+_MAX_MULTIPARTS = 20
 #: Header names that say "this is an e-mail" (Date alone does not: entries have a Date: field too).
 _MAIL_HEADERS = frozenset(
     ("from", "to", "subject", "received", "message-id", "mime-version", "content-type", "return-path")
@@ -77,7 +82,7 @@ def sniff(head: str) -> bool:
 
 def parse(source: DigestSource) -> ParsedDigest:
     """The mailing's papers in mailing order (new, cross-lists, then replacements as `update_only`)."""
-    parsed = ParsedDigest(format=FORMAT, papers=[])
+    parsed = ParsedDigest(format=FORMAT, papers=[], path=source.path)
     body = _body(source.text, parsed)
     if body is None:
         return parsed
@@ -87,16 +92,30 @@ def parse(source: DigestSource) -> ParsedDigest:
     if start is None:
         where = "the e-mail's body" if body.is_mail else "the text"
         found = "has the mailing's banner but" if _BANNER in body.text else "has"
-        parsed.skipped.append(
-            f"{where} {found} no arXiv entries (a '\\\\' line followed by an 'arXiv:ID' line)"
-        )
+        parsed.skip(f"{where} {found} no arXiv entries (a '\\\\' line followed by an 'arXiv:ID' line)")
         return parsed
     seen: dict[str, int] = {}
     for chunk in _chunks(lines, start):
         entry = _read_entry(chunk)
         if entry is not None:
             _add_entry(entry, body, parsed, seen)
+        else:
+            _not_an_entry(chunk, body, parsed)
     return parsed
+
+
+def _not_an_entry(chunk: _Chunk, body: _Body, parsed: ParsedDigest) -> None:
+    """Text between two rules that is no entry: a skipped entry when it mentions an arXiv id (an entry
+    that lost its `\\\\`, id and title lines), else a warning, so it is never dropped unsaid."""
+    number, first = next((n, text) for n, text in chunk.lines if text.strip())
+    shown = repr(first.strip()[:80])
+    text = " ".join(line for _, line in chunk.lines)
+    if re.search(_ID, text):
+        parsed.skip(f"{body.where(number)}: an entry with no title, id or '\\\\' line ({shown}...); skipped")
+    else:
+        parsed.warnings.append(
+            f"{body.where(number)}: text between two rules that is no entry ({shown}); ignored"
+        )
 
 
 # --- the text to parse: the file itself, or the decoded body of an e-mail ---------------------------
@@ -151,11 +170,18 @@ def _body(text: str, parsed: ParsedDigest) -> _Body | None:
     """The plain text to parse: `text` itself, or a raw e-mail's decoded text/plain part."""
     if _mail_headers(text) is None:
         return _Body(text)
-    message = email.message_from_bytes(text.encode("utf-8"), policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    part = _plain_part(message)
+    nested = len(_MULTIPART_RE.findall(text))
+    if nested > _MAX_MULTIPARTS:  # the e-mail parser is slow and recursive on deeply nested parts
+        why = f"is an e-mail of {nested} multipart parts; an arXiv mailing has a few: save its text part"
+        raise InputError(why, parsed.path)
+    try:
+        message = email.message_from_bytes(text.encode("utf-8"), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        part = _plain_part(message)
+    except RecursionError as exc:
+        raise InputError("is an e-mail whose parts are nested too deeply to read", parsed.path) from exc
     if part is None:
-        parsed.skipped.append("the e-mail has no text/plain part to read the mailing from")
+        parsed.skip("the e-mail has no text/plain part to read the mailing from")
         return None
     decoded = normalize_newlines(_content(part))
     _mail_date(message, parsed)
@@ -276,16 +302,17 @@ class _Chunk:
 
     section: str
     lines: list[tuple[int, str]] = field(default_factory=list)
+    has_text: bool = False
 
 
-def _chunks(lines: list[str], start: int) -> list[_Chunk]:
-    """Cut the mailing at its rules and section markers, stopping at the end marker.
+def _chunks(lines: list[str], start: int) -> Iterator[_Chunk]:
+    """Cut the mailing at its rules and section markers, stopping at the end marker; chunks of blank
+    lines only are left out. One chunk at a time, so a huge mailing is never held twice.
 
     A `\\` line directly followed by an `arXiv:` line also starts a new entry, so an entry that lost
     its closing rule does not swallow the next one. A mailing with no new submissions has its first
     section marker before the first entry.
     """
-    chunks: list[_Chunk] = []
     markers = [marker for marker in map(_section_marker, lines[:start]) if marker in ("cross", "replaced")]
     section = markers[-1] if markers else "new"
     current = _Chunk(section)
@@ -296,20 +323,21 @@ def _chunks(lines: list[str], start: int) -> list[_Chunk]:
             line.strip() == _ENTRY_MARK
             and index + 1 < len(lines)
             and _ID_LINE_RE.match(lines[index + 1]) is not None
-            and any(text.strip() for _, text in current.lines)
+            and current.has_text
         )
         if marker is not None or _RULE_RE.match(line) or glued:
-            chunks.append(current)
+            if current.has_text:
+                yield current
             section = marker or section
             if section == "end":
-                break
+                return
             current = _Chunk(section)
             if not glued:
                 continue
         current.lines.append((index + 1, line))
-    else:
-        chunks.append(current)
-    return [chunk for chunk in chunks if any(text.strip() for _, text in chunk.lines)]
+        current.has_text = current.has_text or bool(line.strip())
+    if current.has_text:
+        yield current
 
 
 def _section_marker(line: str) -> str | None:
@@ -400,10 +428,10 @@ def _add_entry(entry: _Entry, body: _Body, parsed: ParsedDigest, seen: dict[str,
     line = entry.id_line or entry.start
     where = body.where(line)
     if not title:
-        parsed.skipped.append(f"{where}: arXiv:{arxiv} has no Title: line; skipped")
+        parsed.skip(f"{where}: arXiv:{arxiv} has no Title: line; skipped")
         return
     if arxiv in seen:
-        parsed.skipped.append(
+        parsed.skip(
             f"{where}: {named}(arXiv:{arxiv}) has the same arXiv id as {body.where(seen[arxiv])}; skipped"
         )
         return
@@ -416,7 +444,7 @@ def _add_entry(entry: _Entry, body: _Body, parsed: ParsedDigest, seen: dict[str,
         )
     elif entry.abstract is None and not update_only:
         parsed.warnings.append(f"{where}: {named}(arXiv:{arxiv}) has no abstract; kept without one")
-    parsed.papers.append(
+    parsed.keep(
         Paper(
             title=title,
             abstract=_paragraphs(entry.abstract or []),
@@ -438,15 +466,15 @@ def _entry_id(entry: _Entry, body: _Body, parsed: ParsedDigest, named: str) -> s
         match = _ARXIV_ID_RE.match(entry.raw_id)
         if match:
             return match.group(1)
-        parsed.skipped.append(
+        parsed.skip(
             f"{body.where(entry.id_line or entry.start)}: {named}has an arXiv line with no valid id "
-            f"({entry.raw_id!r}); skipped"
+            f"({entry.raw_id[:100]!r}); skipped"
         )
         return None
     from_trailer = _TRAILER_ID_RE.search(entry.trailer or "")
     match = _ARXIV_ID_RE.match(from_trailer.group(1)) if from_trailer else None
     if match is None:
-        parsed.skipped.append(
+        parsed.skip(
             f"{body.where(entry.start)}: entry {named}has no 'arXiv:' id line (nor an arXiv id in its "
             f"closing line); skipped"
         )

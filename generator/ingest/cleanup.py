@@ -10,13 +10,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TEX_QUOTES_RE = re.compile(r"``(.*?)''", re.DOTALL)
-
 
 def normalize_latex_residue(text: str) -> str:
-    """``x'' becomes “x”, and \\% becomes %."""
-    text = _TEX_QUOTES_RE.sub(lambda m: f"\u201c{m.group(1)}\u201d", text)
-    return text.replace("\\%", "%")
+    """``x'' becomes “x”, and \\% becomes %.
+
+    A plain scan rather than the regex ``(.*?)'', which retries from every `` that no '' follows and so
+    takes minutes on hostile text (200,000 backquotes); this is linear and gives the same result.
+    """
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("``", pos)) >= 0 and (end := text.find("''", start + 2)) >= 0:
+        out += [text[pos:start], "\u201c", text[start + 2 : end], "\u201d"]
+        pos = end + 2
+    out.append(text[pos:])
+    return "".join(out).replace("\\%", "%")
 
 
 # TeX accent commands as arXiv metadata writes them (`Hern\'andez`, `Erd\H{o}s`, `{\"u}`), mapped to the

@@ -4,8 +4,9 @@ Field names vary between exporters, so a few aliases are accepted: `title`; `abs
 `content_text`; `id` or `arxiv` (an arXiv id or a URL ending in one, such as a Hugging Face paper URL);
 `authors` (a list or a comma-separated string); `url`; `date` or `date_published`; `categories` (a list
 or a space-separated string); `comment`. The file is read line by line, so a 50k-record corpus streams
-in bounded memory. A line that is not JSON stops the ingest at that line (the file is damaged); a record
-without a title is skipped and one without an abstract is kept, both reported with their lines.
+in bounded memory, whether compressed or not. A line that is not JSON stops the ingest at that line (the
+file is damaged); a record without a title is skipped and one without an abstract is kept, both reported
+with their lines.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from generator.errors import InputError
 from generator.ingest.links import label_for
 from generator.ingest.normalize import iso_day
-from generator.ingest.source import DigestSource
+from generator.ingest.source import HEAD_CHARS, DigestSource
 from generator.model import Link, Paper, ParsedDigest
 
 FORMAT = "jsonl"
@@ -28,14 +29,19 @@ _SHOWN = 5
 
 
 def sniff(head: str) -> bool:
-    """The first non-blank line is a complete JSON object with a title."""
-    for line in head.split("\n"):
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                return False
-            return isinstance(record, dict) and "title" in record
+    """The first non-blank line is a JSON object with a title (or, when that line runs past the sample
+    detection sees, starts like one and has a `"title"` key)."""
+    lines = head.split("\n")
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if index == len(lines) - 1 and len(head) >= HEAD_CHARS:  # cut off by the sample's end
+            return line.lstrip().startswith("{") and '"title"' in line
+        try:
+            record = load_json(line)
+        except (ValueError, RecursionError):
+            return False
+        return isinstance(record, dict) and "title" in record
     return False
 
 
@@ -80,35 +86,58 @@ def _lines_list(lines: list[int]) -> str:
     return shown + (f" and {len(lines) - _SHOWN} more" if len(lines) > _SHOWN else "")
 
 
+def load_json(text: str) -> Any:
+    """`json.loads`, but an integer too long to convert (`1` followed by 5,000 digits) reads as a float
+    (infinity) instead of raising: no field we use is such a number, and the record should not be lost."""
+    return json.loads(text, parse_int=bounded_int)
+
+
+def bounded_int(digits: str) -> int | float:
+    """An integer as json reads it, or a float (infinity) past 64 digits: never the ValueError of int()."""
+    return int(digits) if len(digits) <= 64 else float(digits)
+
+
+def _record(line: str, number: int, source: DigestSource) -> dict[str, Any]:
+    """One line's JSON object; a damaged line stops the ingest there (the file is damaged)."""
+    try:
+        record = load_json(line)
+    except ValueError as exc:
+        why = f"is not valid JSON on this line ({exc}); fix or remove it"
+        raise InputError(why, source.path, number) from exc
+    except RecursionError as exc:
+        raise InputError("is not usable JSON on this line: nested too deeply", source.path, number) from exc
+    if not isinstance(record, dict):
+        raise InputError("is a JSON value but not an object ({...}) on this line", source.path, number)
+    return record
+
+
 def parse(source: DigestSource) -> ParsedDigest:
-    """Every record in file order; the digest's date is the newest record date, when records have one."""
-    parsed = ParsedDigest(format=FORMAT, papers=[])
+    """Every record in file order; the digest's date is the newest record date, when records have one.
+
+    A record without a title is skipped with a message naming its line (one per record, so `records`
+    adds up), and a summary of those lines is a warning, for the terminal.
+    """
+    parsed = ParsedDigest(format=FORMAT, papers=[], path=source.path)
     no_title: list[int] = []
     no_abstract: list[int] = []
     newest: str | None = None
     for number, line in enumerate(source.lines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            why = f"is not valid JSON on this line ({exc}); fix or remove it"
-            raise InputError(why, source.path, number) from exc
-        if not isinstance(record, dict):
-            raise InputError("is a JSON value but not an object ({...}) on this line", source.path, number)
-        paper = record_paper(record, number)
+        paper = record_paper(_record(line, number, source), number)
         if not paper.title.strip():
             no_title.append(number)
+            parsed.skip(f"line {number}: a record without a title; skipped")
             continue
         if not paper.abstract.strip():
             no_abstract.append(number)
-        parsed.papers.append(paper)
+        parsed.keep(paper)
         day = iso_day(paper.published)
         if day and (newest is None or day > newest):
             newest = day
     if no_title:
         lines = _lines_list(no_title)
-        parsed.skipped.append(f"{len(no_title)} record(s) without a title skipped (lines {lines})")
+        parsed.warnings.append(f"{len(no_title)} record(s) without a title skipped (lines {lines})")
     if no_abstract:
         parsed.warnings.append(
             f"{len(no_abstract)} record(s) without an abstract, kept with an empty one "

@@ -12,10 +12,19 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 from generator.ingest.cleanup import normalize_latex_residue, tex_accents
-from generator.ingest.links import extract_links
-from generator.model import Link, Paper, ParsedDigest, clean_arxiv_id, normalize_space, paper_id
+from generator.ingest.links import extract_links, web_url
+from generator.model import (
+    MAX_ABSTRACT_CHARS,
+    MAX_TITLE_CHARS,
+    Link,
+    Paper,
+    ParsedDigest,
+    clean_arxiv_id,
+    normalize_space,
+    paper_id,
+)
+from generator.yamlio import MAX_STRING_CHARS, MAX_YAML_BYTES
 
-_SCHEME_RE = re.compile(r"^(https?)://", re.IGNORECASE)
 _ISO_DAY_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
 
 
@@ -43,18 +52,6 @@ def iso_day(value: object) -> str | None:
     return stamp.date().isoformat()
 
 
-def clean_url(url: str) -> str | None:
-    """An http(s) URL with a lower-case scheme (`HTTPS://x` is valid but the build wants one form)."""
-    url = url.strip()
-    if not url:
-        return None
-    if not _SCHEME_RE.match(url):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and not re.match(r"^[\w.-]+\.\w+[:/]", url):
-            return None  # another scheme (javascript:, mailto:, ftp:): not a link button
-        url = "https://" + url.lstrip("/")
-    return _SCHEME_RE.sub(lambda m: m.group(1).lower() + "://", url, count=1)
-
-
 def _clean_list(values: list[str], clean: bool = True) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
@@ -72,7 +69,7 @@ def _links(paper: Paper) -> list[Link]:
     links: list[Link] = []
     seen: set[str] = set()
     for link in found:
-        url = clean_url(link.url)
+        url = web_url(link.url)
         if url is None or url == own:
             continue
         key = url.rstrip("/").lower()
@@ -99,8 +96,47 @@ def normalize_paper(paper: Paper) -> Paper:
     return paper
 
 
+def unusable(paper: Paper) -> str | None:
+    """Why a normalised paper cannot become a content file (no title, a field over its limit), or None.
+
+    The limits are per paper, so one runaway entry (a whole page read as a title) costs that entry and a
+    message naming its line, never the digest.
+    """
+    if not paper.title:
+        return "an entry with no title"
+    if len(paper.title) > MAX_TITLE_CHARS:
+        limit = f"more than the {MAX_TITLE_CHARS:,} a title may have"
+        return f"the title has {len(paper.title):,} characters, {limit}"
+    if len(paper.abstract) > MAX_ABSTRACT_CHARS:
+        return (
+            f"{_shown(paper.title)} has an abstract of {len(paper.abstract):,} characters, more than the "
+            f"{MAX_ABSTRACT_CHARS:,} an abstract may have"
+        )
+    return _front_matter_problem(paper)
+
+
+def _front_matter_problem(paper: Paper) -> str | None:
+    """What would make the paper's front matter one that `digest check` refuses: a value over the
+    loader's MAX_STRING_CHARS, or more metadata than its MAX_YAML_BYTES (a quarter of it, in characters:
+    UTF-8 and YAML escapes make a character up to four bytes)."""
+    texts = [paper.comment or "", *paper.authors, *paper.categories, *paper.keywords]
+    texts += [text for link in paper.links for text in (link.label, link.url)]
+    longest = max(map(len, texts), default=0)
+    if longest > MAX_STRING_CHARS:
+        return f"{_shown(paper.title)} has a value of {longest:,} characters, more than {MAX_STRING_CHARS:,}"
+    total = sum(map(len, texts))
+    if total > MAX_YAML_BYTES // 4:
+        return f"{_shown(paper.title)} has {total:,} characters of metadata, more than a content file holds"
+    return None
+
+
+def _shown(title: str) -> str:
+    return repr(title if len(title) <= 100 else title[:100] + "...")
+
+
 def normalize_digest(parsed: ParsedDigest) -> ParsedDigest:
-    """Normalise every paper, give each its id and its 1-based rank in the digest, drop untitled ones.
+    """Normalise every paper, give each its id and its 1-based rank in the digest, and move the papers
+    that cannot be used (see `unusable`) to `skipped`, so `records` still equals papers plus skipped.
 
     The id is the arXiv id where there is one, else a hash of the normalised title; when two papers of
     one digest share a title (and have no arXiv id), their abstracts are mixed in so both are kept.
@@ -108,8 +144,9 @@ def normalize_digest(parsed: ParsedDigest) -> ParsedDigest:
     kept: list[Paper] = []
     for paper in parsed.papers:
         normalize_paper(paper)
-        if not paper.title:
-            parsed.skipped.append(f"line {paper.line}: an entry with no title; skipped")
+        why = unusable(paper)
+        if why is not None:
+            parsed.skipped.append(f"line {paper.line}: {why}; skipped")
             continue
         kept.append(paper)
     title_counts: dict[str, int] = {}
