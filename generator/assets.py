@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.names import is_ignored_name
+
 PACKAGE = Path(__file__).resolve().parent
 BUNDLED = PACKAGE / "builtin"
 CHECKOUT = PACKAGE.parent
@@ -98,13 +100,15 @@ class SiteFolder:
 
 
 def _files_under(folder: Path) -> dict[str, Path]:
-    """Every regular file under `folder` by its POSIX path relative to it; hidden files are left out."""
+    """Every regular file under `folder` by its POSIX path relative to it. Hidden files and editors' swap
+    and backup files (`site.css~`, `.site.css.swp`: `names.is_ignored_name`) are left out, so an edit in
+    progress is never published, and `digest serve`, which ignores them too, sees the same files."""
     if not folder.is_dir():
         return {}
     return {
         path.relative_to(folder).as_posix(): path
         for path in folder.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if path.is_file() and not any(is_ignored_name(part) for part in path.relative_to(folder).parts)
     }
 
 

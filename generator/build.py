@@ -3,20 +3,31 @@
 The site is written to a temporary folder next to `--out` and renamed into place only when complete,
 so a failed or killed build leaves the previous site as it was. Nothing is ever written to content/.
 Output is deterministic: no build timestamps, sorted iteration everywhere.
+
+Writing and swapping happen under the output folder's lock (`generator.lock`), so two builds of one site
+never interleave; holding it also proves that any `.<out>.building-*` or `.<out>.old-*` folder beside the
+site was left by a build that died (SIGKILL, power cut), and is removed. The built files are made 0644 and
+the folders 0755 whatever the umask, because a site is meant to be read by a web server running as
+another user. A failed write (full disk, no permission) is one line naming the file, not a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from generator import urls
 from generator.assets import SiteFolder
 from generator.errors import DigestError
+from generator.lock import folder_lock
 from generator.model import Site
 from generator.pages import Page, render_pages
 from generator.pages.environment import make_environment
@@ -25,6 +36,9 @@ from generator.search import SearchStats, write_search_index
 from generator.site import load_site
 
 MARKER = ".research-digest-site"
+FILE_MODE = 0o644  # every built file: readable by the web server, whatever the umask
+FOLDER_MODE = 0o755
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,12 @@ class BuildResult:
     seconds: float
     out_dir: Path
     search: SearchStats | None = None
+    #: Problems the build worked around, one line each, for the CLI and `digest serve` to print.
+    warnings: tuple[str, ...] = ()
+
+
+class SiteWriteError(DigestError):
+    """The disk refused the site (full, read-only, no permission); the previous site is untouched."""
 
 
 def check_out_dir(content_dir: Path, out_dir: Path) -> None:
@@ -64,13 +84,27 @@ def _write(building: Path, pages: list[Page], static_files: dict[str, Path]) -> 
     for page in pages:
         target = building / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.text, encoding="utf-8", newline="\n")
+        with naming(target):
+            target.write_text(page.text, encoding="utf-8", newline="\n")
     for name, source in static_files.items():
         target = building / urls.static(name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        with naming(target):
+            shutil.copyfile(source, target)
     (building / MARKER).write_text("Built by research-digest; `digest build` replaces this folder.\n")
     return len(pages) + len(static_files)
+
+
+@contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Give `path` to a write error that names no file (a full disk fails `write`, not `open`, and says
+    only "No space left on device"), so the user learns where the build stopped."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
 
 
 def _swap(built: Path, out_dir: Path) -> None:
@@ -79,9 +113,90 @@ def _swap(built: Path, out_dir: Path) -> None:
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         os.rename(out_dir, old)
-    os.rename(built, out_dir)
+    try:
+        os.rename(built, out_dir)
+    except OSError:
+        if old is not None:
+            os.rename(old, out_dir)  # put the old site back before reporting
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def leftovers(out_dir: Path) -> list[Path]:
+    """The temporary folders builds of out_dir make beside it (`.<name>.building-*`, `.<name>.old-*`)."""
+    if not out_dir.parent.is_dir():
+        return []
+    prefixes = (f".{out_dir.name}.building-", f".{out_dir.name}.old-")
+    return sorted(
+        path
+        for path in out_dir.parent.iterdir()
+        if path.name.startswith(prefixes) and path.is_dir() and not path.is_symlink()
+    )
+
+
+def remove_leftovers(out_dir: Path) -> list[str]:
+    """Clear what dead builds left beside out_dir. Only called under out_dir's lock, when no build of it
+    can be running, so each of these is garbage, except an old site whose build died between the two
+    renames of the swap while out_dir is missing: that one is put back. Returns a warning per folder."""
+    warnings = []
+    found = leftovers(out_dir)
+    olds = [p for p in found if p.name.startswith(f".{out_dir.name}.old-") and (p / MARKER).is_file()]
+    if olds and not out_dir.exists():
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.rename(newest, out_dir)
+        found.remove(newest)
+        warnings.append(f"restored {out_dir} from {newest}, left by a build that died while swapping")
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+        gone = not path.exists()
+        warnings.append(f"{'removed' if gone else 'could not remove'} {path}, left by an interrupted build")
+    return warnings
+
+
+def publish_modes(folder: Path) -> None:
+    """0755 folders and 0644 files under `folder` (and itself): the umask must not decide who can read a
+    site (under `umask 077` every file would be 0600, unreadable to a web server running as another user).
+    """
+    folder.chmod(FOLDER_MODE)
+    for top, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(top, name), FOLDER_MODE)
+        for name in files:
+            os.chmod(os.path.join(top, name), FILE_MODE)
+
+
+def write_site(out_dir: Path, fill: Callable[[Path], T]) -> tuple[T, list[str]]:
+    """Under out_dir's lock: clear dead builds' leftovers, run `fill` on a new temporary folder, then swap
+    it in. On any failure the temporary folder is removed and out_dir is as it was; a refusal of the disk
+    becomes a SiteWriteError. Returns what `fill` returned and the warnings."""
+    with folder_lock(out_dir):
+        building: Path | None = None
+        try:
+            warnings = remove_leftovers(out_dir)
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+            result = fill(building)
+            publish_modes(building)
+            _swap(building, out_dir)
+            building = None
+        except OSError as exc:
+            raise _write_error(exc, building, out_dir) from None
+        finally:
+            if building is not None:
+                shutil.rmtree(building, ignore_errors=True)
+    return result, warnings
+
+
+def _write_error(exc: OSError, building: Path | None, out_dir: Path) -> SiteWriteError:
+    """`cannot write the site: <file>: <reason>`, the file named as it would have been in out_dir (the
+    temporary folder it was really in is gone by the time the user reads this)."""
+    where: Path | str = exc.filename if exc.filename is not None else out_dir
+    if building is not None and isinstance(where, str | Path):
+        with contextlib.suppress(ValueError):  # a file outside it (the parent folder) is named as it is
+            where = out_dir / Path(os.fsdecode(where)).relative_to(building)
+    after = "the old site is as it was" if out_dir.exists() else "no site was written"
+    return SiteWriteError(f"cannot write the site: {os.fsdecode(where)}: {exc.strerror or exc} ({after})")
 
 
 def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) -> BuildResult:
@@ -92,10 +207,8 @@ def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) ->
     check_out_dir(content_dir, out_dir)
     folder = SiteFolder.of(content_dir)
     pages = render_site(site, base, folder)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
-    try:
-        building.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
+
+    def fill(building: Path) -> tuple[int, SearchStats]:
         files = _write(building, pages, folder.static_files())
         search = write_search_index(
             site.papers,
@@ -103,10 +216,15 @@ def build_site(content_dir: Path, out_dir: Path, base_url: str | None = None) ->
             topic_names={t.slug: t.name for t in site.topics},
             cache_dir=out_dir.parent / ".cache" / "search",
         )
-        files += search.shards + 1
-        _swap(building, out_dir)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+        return files + search.shards + 1, search
+
+    (files, search), warnings = write_site(out_dir, fill)
     html_pages = sum(1 for page in pages if page.path.endswith(".html"))
-    return BuildResult(html_pages, files, time.perf_counter() - started, out_dir, search)
+    return BuildResult(
+        html_pages,
+        files,
+        time.perf_counter() - started,
+        out_dir,
+        search,
+        warnings=(*warnings, *search.warnings),
+    )

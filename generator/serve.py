@@ -1,17 +1,26 @@
 """The dev server behind `digest serve`: build once, serve the site, rebuild on change, reload the browser.
 
 A development aid only: it binds 127.0.0.1, serves `out_dir` with the pretty URLs a static host gives, and
-injects a tiny live-reload script into the HTML it *sends*, never into the files on disk, so `_site/` stays
-exactly what `digest build` writes. Building is the build's job; this module only decides *when* to build.
+adds a live-reload `<script src>` to the HTML it *sends*, never to the files on disk, so `_site/` stays
+exactly what `digest build` writes. The script is a file the server answers itself (`/__livereload.js`),
+not inline code, because the pages' Content-Security-Policy allows no inline script. Building is the
+build's job; this module only decides *when* to build.
+
+Even on 127.0.0.1 the server must not be held by clients that connect and say nothing (a browser's
+preconnects, a stuck tool): every connection has a socket timeout, and at the cap of open connections
+the one idle longest (no request line yet) is closed to make room, so a real request is answered at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import mimetypes
 import os
+import socket
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,17 +32,38 @@ import click
 
 from generator import urls
 from generator.assets import SiteFolder
-from generator.errors import DigestError, report
+from generator.errors import ContentErrors, DigestError, report
+from generator.names import is_ignored_name
 
-LIVERELOAD_PATH = "/__livereload"
+LIVERELOAD_PATH = "/__livereload"  # answers the current build generation, as text
+LIVERELOAD_SCRIPT_PATH = "/__livereload.js"
+#: Seconds a connection may stay silent (before its request, or while a response is being read).
+CONNECTION_TIMEOUT = 15.0
+#: Open connections at once; at the cap the longest idle one is closed (browsers open about six).
+MAX_CONNECTIONS = 64
 # Polls once a second and reloads when the build generation differs from the one the page was served
-# with; while the server is gone it backs off to one request every 30 s instead of hammering.
-_RELOAD_SCRIPT = (
-    "<script data-digest-livereload>(()=>{const g='@GEN@';let d=1e3;const p=()=>fetch('"
-    + LIVERELOAD_PATH
-    + "',{cache:'no-store'}).then(r=>r.ok?r.text():Promise.reject()).then(t=>{if(/^\\d+$/.test(t)&&t!==g)"
-    "location.reload();d=1e3},()=>{d=Math.min(2*d,3e4)}).then(()=>setTimeout(p,d));setTimeout(p,d)})()"
-    "</script>"
+# with (its script tag's data-generation); while the server is gone it backs off to one request every
+# 30 s instead of hammering.
+LIVERELOAD_JS = """\
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var served = script ? script.getAttribute("data-generation") : "";
+  var delay = 1000;
+  function poll() {
+    fetch("@PATH@", { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
+      .then(function (text) {
+        if (/^\\d+$/.test(text) && text !== served) window.location.reload();
+        delay = 1000;
+      }, function () { delay = Math.min(2 * delay, 30000); })
+      .then(function () { window.setTimeout(poll, delay); });
+  }
+  window.setTimeout(poll, delay);
+})();
+""".replace("@PATH@", LIVERELOAD_PATH)
+_RELOAD_TAG = (
+    f'<script src="{LIVERELOAD_SCRIPT_PATH}" data-generation="@GEN@" data-digest-livereload defer></script>'
 )
 _TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -46,6 +76,7 @@ _TYPES = {
 class BuildResultLike(Protocol):
     pages: int
     seconds: float
+    # and, optionally, `warnings`: lines to print (generator.build.BuildResult has them)
 
 
 Builder = Callable[[Path, Path], BuildResultLike]
@@ -67,8 +98,8 @@ def content_type(path: Path) -> str:
 
 
 def inject_reload(html: bytes, generation: int) -> bytes:
-    """Put the live-reload script before the last `</body>` (or at the end), tagged with the generation."""
-    script = _RELOAD_SCRIPT.replace("@GEN@", str(generation)).encode()
+    """Put the live-reload script tag before the last `</body>` (or at the end), with the generation."""
+    script = _RELOAD_TAG.replace("@GEN@", str(generation)).encode()
     at = html.lower().rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]
 
@@ -100,8 +131,10 @@ def default_watch_dirs(content_dir: Path) -> list[Path]:
 def snapshot(dirs: Sequence[Path], exclude: Path | None = None) -> Snapshot:
     """(mtime, size) of every file under `dirs`: stdlib polling, no watcher library or OS-specific API.
 
-    Hidden files (editor swap files, the build's temp folders) and `exclude` (the output folder and its
-    temp siblings, should it sit inside a watched folder) are skipped so a build never triggers itself.
+    Hidden folders (the build's temp folders), hidden and editor files (`names.is_ignored_name`: vim's
+    swap files and `4913` probe, emacs' `.#` locks and `~` backups, so saving a file rebuilds once) and
+    `exclude` (the output folder and its temp siblings, should it sit inside a watched folder) are skipped
+    so a build never triggers itself.
     """
     skip = exclude.resolve() if exclude is not None else None
     found: Snapshot = {}
@@ -111,7 +144,7 @@ def snapshot(dirs: Sequence[Path], exclude: Path | None = None) -> Snapshot:
                 d for d in subdirs if not d.startswith(".") and not _is_output(Path(folder, d), skip)
             ]
             for name in files:
-                if name.startswith(".") or name.endswith("~"):
+                if is_ignored_name(name):
                     continue
                 path = os.path.join(folder, name)
                 try:
@@ -137,23 +170,120 @@ def _display(path: Path) -> str:
     return f"{str(shown).rstrip('/')}/"
 
 
+def problem_lines(error: BaseException) -> list[str]:
+    """A failed build as `digest build` reports it: every problem of a ContentErrors on its own line with
+    its `file:line`; for a bug (any other exception) its type, message and where it was raised."""
+    if isinstance(error, ContentErrors):
+        return [str(problem) for problem in error.problems]
+    if isinstance(error, DigestError):
+        return [str(error)]
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {_shown(Path(frames[-1].filename))}:{frames[-1].lineno}" if frames else ""
+    message = f": {error}" if str(error) else ""
+    return [f"rebuild failed: {type(error).__name__}{message}{where}"]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (OSError, ValueError):
+        return str(path)
+
+
 class _HTTPServer(ThreadingHTTPServer):
+    """One thread per connection, with a socket timeout and at most `max_connections` open at once."""
+
     daemon_threads = True
+    request_queue_size = 128  # a burst of connections (many tabs reloading) must not overflow the backlog
     site: DevServer
+
+    def __init__(self, address: tuple[str, int], *, connection_timeout: float, max_connections: int) -> None:
+        self.connection_timeout = connection_timeout
+        self.max_connections = max(1, max_connections)
+        # Open connections, oldest first, with whether they have sent their request line yet (busy).
+        self._open: dict[socket.socket, bool] = {}
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
         """Skip HTTPServer's reverse-DNS lookup of the host, which can stall for seconds on some machines."""
         TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._admit(request):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)  # starts the connection's thread
+        except BaseException:
+            with self._open_lock:  # no thread (the system has no more): it must not hold a place
+                self._open.pop(request, None)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.pop(request, None)
+
+    def mark_busy(self, request: Any) -> None:
+        """The connection sent its request line: it is served, no longer a candidate for closing."""
+        with self._open_lock:
+            if request in self._open:
+                self._open[request] = True
+
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return len(self._open)
+
+    def _admit(self, request: socket.socket) -> bool:
+        """Make room for a new connection: at the cap, close the oldest one that has not said anything;
+        refuse the new one only when every open connection is busy being served."""
+        with self._open_lock:
+            while len(self._open) >= self.max_connections:
+                idle = next((conn for conn, busy in self._open.items() if not busy), None)
+                if idle is None:
+                    return False
+                del self._open[idle]
+                with contextlib.suppress(OSError):  # its thread's read then ends at once, with EOF
+                    idle.shutdown(socket.SHUT_RDWR)
+            self._open[request] = False
+            return True
+
+    def _refuse(self, request: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            request.send(b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n")
+        self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Close the listening socket and every open connection, so no handler waits out its timeout."""
+        super().server_close()
+        with self._open_lock:
+            connections, self._open = list(self._open), {}
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):  # the browser left mid-response: not an error
+        # The browser left mid-response or went silent past the timeout: not an error of ours.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
+
+    def setup(self) -> None:
+        self.timeout = self.server.connection_timeout  # StreamRequestHandler sets it on the socket
+        super().setup()
+
+    def parse_request(self) -> bool:
+        self.server.mark_busy(self.request)
+        return super().parse_request()
 
     def do_GET(self) -> None:
         self._respond(with_body=True)
@@ -170,6 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = path.partition("#")[0]
         if path == LIVERELOAD_PATH:
             self._send(200, "text/plain; charset=utf-8", str(site.generation).encode(), with_body)
+            return
+        if path == LIVERELOAD_SCRIPT_PATH:
+            self._send(200, "text/javascript; charset=utf-8", LIVERELOAD_JS.encode(), with_body)
             return
         target = resolve_url_path(site.out_dir, path)
         if target is not None and target.is_dir():
@@ -219,6 +352,8 @@ class DevServer:
         watch_dirs: Sequence[Path] | None = None,
         poll_interval: float = 0.5,
         echo: Callable[..., Any] = click.echo,
+        connection_timeout: float = CONNECTION_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.content_dir, self.out_dir = Path(content_dir), Path(out_dir)
         self.builder = builder or _build_site
@@ -229,13 +364,20 @@ class DevServer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._closed = False
-        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd = _HTTPServer(
+            (host, port), connection_timeout=connection_timeout, max_connections=max_connections
+        )
         self._httpd.site = self
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}/"
+
+    @property
+    def open_connections(self) -> int:
+        """Connections the server holds right now (for tests and curious users)."""
+        return self._httpd.open_connections()
 
     def build(self, verb: str = "rebuilt") -> DigestError | None:
         """Run the builder once; the user's content errors are returned (to report), anything else raises."""
@@ -245,7 +387,14 @@ class DevServer:
             return exc
         self.generation += 1  # only the watcher thread (or the first build, before it starts) writes this
         self.echo(f"{verb} {result.pages} pages in {result.seconds:.2f}s")
+        for warning in getattr(result, "warnings", ()):
+            self.echo(f"  warning: {warning}", err=True)
         return None
+
+    def report(self, error: BaseException, suffix: str = "") -> None:
+        """Print a failed build the way the CLI does: `digest: error: ...`, one line per problem."""
+        for line in problem_lines(error):
+            self.echo(f"digest: error: {line}{suffix}", err=True)
 
     def first_build(self) -> bool:
         """Build once; True when there is a site to serve: this build's, or a previous one left in out_dir."""
@@ -253,8 +402,7 @@ class DevServer:
         if error is None:
             return True
         previous = (self.out_dir / "index.html").is_file()
-        suffix = f" (serving the previous build in {_display(self.out_dir)})" if previous else ""
-        self.echo(f"digest: error: {error}{suffix}", err=True)
+        self.report(error, f" (serving the previous build in {_display(self.out_dir)})" if previous else "")
         return previous
 
     def start(self) -> DevServer:
@@ -320,13 +468,9 @@ class DevServer:
                 last = current
                 error = self.build()
                 if error is not None:
-                    self.echo(f"digest: error: {error} (still serving the previous build)", err=True)
+                    self.report(error, " (still serving the previous build)")
             except Exception as exc:  # a bug in the build must not end watching: say so and go on
-                self.echo(
-                    f"digest: error: rebuild failed: {type(exc).__name__}: {exc} "
-                    "(still serving the previous build; run digest build for the traceback)",
-                    err=True,
-                )
+                self.report(exc, " (still serving the previous build; run digest build for the traceback)")
 
 
 def serve(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -22,21 +23,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
 
-from generator.errors import ContentError
+from generator.errors import ContentError, ContentErrors
 from generator.serve import DevServer, default_watch_dirs, serve
 
+from . import site_support as support
 from .common import REPO
 
 
 class FakeBuilder:
     """Writes a tiny site from content/title.txt into a temp folder and swaps it in, as build_site does.
 
-    `broken.md` in the content makes it raise a ContentError; `crash` makes it raise an unexpected bug.
+    `broken.md` in the content makes it raise a ContentError; `two-problems` a ContentErrors of two;
+    `crash` makes it raise an unexpected bug; `warn.txt` adds its lines to the result's warnings.
     """
 
     def __init__(self) -> None:
@@ -46,6 +50,13 @@ class FakeBuilder:
         self.calls += 1
         if (content_dir / "broken.md").exists():
             raise ContentError("front matter is not valid YAML", content_dir / "broken.md", 2)
+        if (content_dir / "two-problems").exists():
+            raise ContentErrors(
+                [
+                    ContentError("unknown topic 'nlpp'", content_dir / "papers" / "a.md", 5),
+                    ContentError("front matter lacks the required field 'date'", content_dir / "b.md", 1),
+                ]
+            )
         if (content_dir / "crash").exists():
             raise RuntimeError("bug in the build")
         title = (content_dir / "title.txt").read_text(encoding="utf-8")
@@ -70,7 +81,9 @@ class FakeBuilder:
             out_dir.rename(old)
         tmp.rename(out_dir)
         shutil.rmtree(old, ignore_errors=True)
-        return SimpleNamespace(pages=3, seconds=0.01)
+        warn = content_dir / "warn.txt"
+        warnings = warn.read_text(encoding="utf-8").splitlines() if warn.exists() else []
+        return SimpleNamespace(pages=3, seconds=0.01, warnings=warnings)
 
 
 class Echo:
@@ -135,15 +148,16 @@ def generation(site: Running) -> str:
 
 
 @contextmanager
-def running_site(tmp_path: Path, poll_interval: float = 0.02) -> Iterator[Running]:
-    """A built site served in threads; on exit the server is stopped and its threads are gone."""
+def running_site(tmp_path: Path, poll_interval: float = 0.02, **options: Any) -> Iterator[Running]:
+    """A built site served in threads; on exit the server is stopped and its threads are gone.
+    `options` go to DevServer (connection_timeout, max_connections)."""
     content = tmp_path / "content"
     content.mkdir()
     (content / "title.txt").write_text("First", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
     out, echo, builder = tmp_path / "site", Echo(), FakeBuilder()
     server = DevServer(
-        content, out, builder=builder, watch_dirs=[content], poll_interval=poll_interval, echo=echo
+        content, out, builder=builder, watch_dirs=[content], poll_interval=poll_interval, echo=echo, **options
     )
     try:
         assert server.first_build()
@@ -199,12 +213,19 @@ def test_content_types_and_no_caching(site: Running, path: str, expected: str) -
 
 def test_live_reload_script_only_in_served_html(site: Running) -> None:
     _, _, body, _ = fetch(site.url("/papers/x/"))
-    script = body.index(b"<script data-digest-livereload>")
-    assert b"__livereload" in body and script < body.index(b"</BODY>")  # before </body>, any case
-    assert b"const g='1'" in body  # tagged with the generation it was served at
+    tag = b'<script src="/__livereload.js" data-generation="1" data-digest-livereload defer></script>'
+    assert body.count(tag) == 1 and body.index(tag) < body.index(b"</BODY>")  # before </body>, any case
+    assert body.count(b"<script") == 1  # an external script: no inline code for the CSP to refuse
     assert b"__livereload" not in (site.out / "papers/x/index.html").read_bytes()  # never on disk
     for asset in ("static/site.css", "static/site.js", "feed.xml"):
         assert fetch(site.url(asset))[2] == (site.out / asset).read_bytes()
+
+
+def test_live_reload_script_is_served_by_the_server(site: Running) -> None:
+    status, headers, body, _ = fetch(site.url("/__livereload.js"))
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b'fetch("/__livereload"' in body and b"data-generation" in body and b"location.reload()" in body
+    assert not (site.out / "__livereload.js").exists()
 
 
 def test_head_sends_headers_only(site: Running) -> None:
@@ -224,7 +245,7 @@ def test_content_change_rebuilds_and_bumps_the_generation(site: Running) -> None
     (site.content / "title.txt").write_text("Second version", encoding="utf-8")
     wait_until(lambda: generation(site) == "2")
     assert b"<h1>Second version</h1>" in fetch(site.url("/"))[2]
-    assert b"const g='2'" in fetch(site.url("/"))[2]
+    assert b'data-generation="2"' in fetch(site.url("/"))[2]
     assert ("rebuilt 3 pages in 0.01s", False) in site.echo.lines
     (site.content / "new.md").write_text("a new file", encoding="utf-8")  # new files count too
     wait_until(lambda: generation(site) == "3")
@@ -247,13 +268,49 @@ def test_failing_rebuild_keeps_the_last_good_site_and_reports(site: Running) -> 
     assert b"<h1>Not shown</h1>" in fetch(site.url("/"))[2]
 
 
+def test_every_problem_of_a_failed_rebuild_is_shown_with_file_and_line(site: Running) -> None:
+    (site.content / "two-problems").write_text("1", encoding="utf-8")
+    wait_until(lambda: "required field" in site.echo.text())
+    errors = [message for message, to_stderr in site.echo.lines if to_stderr]
+    assert errors == [
+        f"digest: error: {site.content / 'papers' / 'a.md'}:5: unknown topic 'nlpp' "
+        "(still serving the previous build)",
+        f"digest: error: {site.content / 'b.md'}:1: front matter lacks the required field 'date' "
+        "(still serving the previous build)",
+    ]
+    assert generation(site) == "1"
+
+
+def test_build_warnings_are_shown(site: Running) -> None:
+    (site.content / "warn.txt").write_text("search cache: x.json.gz was truncated\n", encoding="utf-8")
+    wait_until(lambda: generation(site) == "2")
+    assert ("  warning: search cache: x.json.gz was truncated", True) in site.echo.lines
+
+
 def test_unexpected_build_bug_does_not_stop_the_watcher(site: Running) -> None:
     (site.content / "crash").write_text("1", encoding="utf-8")
     wait_until(lambda: "RuntimeError: bug in the build" in site.echo.text())
+    line = next(message for message, _ in site.echo.lines if "RuntimeError" in message)
+    # the type, the message and where it was raised (this file's FakeBuilder), on one line
+    assert line.startswith("digest: error: rebuild failed: RuntimeError: bug in the build at ")
+    assert "test_serve.py:" in line and "\n" not in line
     (site.content / "crash").unlink()
     (site.content / "title.txt").write_text("Recovered", encoding="utf-8")
     wait_until(lambda: generation(site) == "2")
     assert b"Recovered" in fetch(site.url("/"))[2]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".title.txt.swp", ".title.txt.swx", "title.txt~", ".#title.txt", "#title.txt#", "4913", ".hidden"],
+)
+def test_editor_temp_and_hidden_files_do_not_trigger_a_rebuild(site: Running, name: str) -> None:
+    (site.content / name).write_text("editor scratch", encoding="utf-8")
+    time.sleep(0.3)  # fifteen poll intervals
+    assert site.builder.calls == 1 and generation(site) == "1"
+    (site.content / "title.txt").write_text("Saved", encoding="utf-8")  # the real save still rebuilds
+    wait_until(lambda: generation(site) == "2")
+    assert site.builder.calls == 2
 
 
 def test_edits_in_a_burst_give_one_rebuild(tmp_path: Path) -> None:
@@ -379,3 +436,120 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
             proc.wait()
     assert proc.returncode == 0
     assert stderr == ""
+
+
+# --- connections that say nothing ---------------------------------------------------------------------
+
+
+def port_of(server: DevServer) -> int:
+    return int(server.url.rsplit(":", 1)[1].strip("/"))
+
+
+def closed_by_server(conn: socket.socket, within: float) -> bool:
+    """True when the server closes `conn` (EOF or reset) within `within` seconds."""
+    conn.settimeout(within)
+    try:
+        return conn.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_silent_connections_do_not_hold_the_server(tmp_path: Path) -> None:
+    """300 clients that connect and send nothing: a real request is still answered at once, the server
+    never holds more than its cap, and it closes them all."""
+    with running_site(tmp_path, connection_timeout=1.5, max_connections=16) as site:
+        port = port_of(site.server)
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(300)]
+        try:
+            started = time.monotonic()
+            status, _, body, _ = fetch(site.url("/"))
+            assert status == 200 and b"<h1>First</h1>" in body
+            assert time.monotonic() - started < 1.0  # not after the silent ones' timeout
+            assert site.server.open_connections <= 16
+            deadline = time.monotonic() + 1.5 + 2.0  # the timeout, and a margin
+            for conn in silent:
+                assert closed_by_server(conn, max(0.05, deadline - time.monotonic())), (
+                    "a silent client is held"
+                )
+        finally:
+            for conn in silent:
+                conn.close()
+        wait_until(lambda: site.server.open_connections == 0)
+
+
+def test_a_silent_connection_is_closed_after_the_timeout_not_before(tmp_path: Path) -> None:
+    with running_site(tmp_path, connection_timeout=1.0) as site:
+        with socket.create_connection(("127.0.0.1", port_of(site.server)), timeout=5) as conn:
+            started = time.monotonic()
+            assert closed_by_server(conn, 4.0)
+            assert 0.8 < time.monotonic() - started < 3.0
+        # half a request, then silence: also timed out
+        with socket.create_connection(("127.0.0.1", port_of(site.server)), timeout=5) as conn:
+            conn.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert closed_by_server(conn, 4.0)
+            assert 0.8 < time.monotonic() - started < 3.0
+        assert fetch(site.url("/"))[0] == 200
+
+
+def test_when_every_connection_is_busy_a_new_one_is_refused_at_once(tmp_path: Path) -> None:
+    """Clients that sent a request line but never finish it are being served (not idle), so they are not
+    closed to make room; past the cap a new client gets a 503 at once, and a slot after the timeout."""
+    with running_site(tmp_path, connection_timeout=1.5, max_connections=4) as site:
+        port = port_of(site.server)
+        busy = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+        try:
+            for conn in busy:
+                conn.sendall(b"GET / HTTP/1.0\r\n")  # the headers never come
+            wait_until(lambda: site.server.open_connections == 4)
+            time.sleep(0.1)  # their request lines are read
+            started = time.monotonic()
+            status = fetch(site.url("/"))[0]
+            assert status == 503 and time.monotonic() - started < 1.0
+            wait_until(lambda: fetch(site.url("/"))[0] == 200, timeout=5.0)
+        finally:
+            for conn in busy:
+                conn.close()
+
+
+# --- the real build ----------------------------------------------------------------------------------
+
+
+def test_serve_exits_2_at_startup_when_there_are_no_papers(tmp_path: Path, content_dir: Path) -> None:
+    """`digest serve` on a content folder without papers stops with the loader's error, not an empty site."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--content", str(content_dir),
+         "--out", str(tmp_path / "site"), "--port", "0"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("digest: error: ") for line in lines), proc.stderr
+    assert str(content_dir / "papers") in proc.stderr
+    assert "Serving" not in proc.stdout and "Traceback" not in proc.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_real_rebuild_errors_name_every_file_and_keep_the_old_site(tmp_path: Path) -> None:
+    content, out, echo = support.copy_content(tmp_path / "content"), tmp_path / "site", Echo()
+    papers = sorted((content / "papers").glob("*.md"))
+    with DevServer(content, out, watch_dirs=[content], poll_interval=0.05, echo=echo) as server:
+        assert server.first_build()
+        server.start()
+        home = fetch(server.url)[2]
+        for paper in papers[:2]:  # two broken papers: both reported, each with its file and line
+            paper.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+        wait_until(lambda: sum("digest: error:" in m for m, _ in echo.lines) >= 2, timeout=30)
+        errors = [m for m, err in echo.lines if err and m.startswith("digest: error:")]
+        for paper in papers[:2]:
+            assert any(re.match(rf"digest: error: {re.escape(str(paper))}:\d+: ", m) for m in errors), errors
+        assert all(m.endswith("(still serving the previous build)") for m in errors)
+        assert server.generation == 1 and fetch(server.url)[2] == home
+
+        echo.lines.clear()
+        shutil.rmtree(content / "papers")  # no papers at all: an error too, not an empty site
+        wait_until(lambda: "digest: error:" in echo.text(), timeout=30)
+        assert str(content / "papers") in echo.text()
+        assert server.generation == 1 and fetch(server.url)[2] == home
