@@ -21,7 +21,7 @@ test: bootstrap
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
-# The fuzz tests and kill loops with 50 times the examples of `make test` (about 20 minutes).
+# The fuzz tests and kill loops with 50 times the examples of `make test` (about 35 minutes).
 fuzz: bootstrap
 	DIGEST_FUZZ_FACTOR=$(or $(FACTOR),50) $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
 
