@@ -692,3 +692,29 @@ def test_a_digest_replaced_while_waiting_for_the_lock_is_read_again(
     monkeypatch.undo()
     [again] = ingest_files([day], content)
     assert again.already is not None  # the hash on record is the file's
+
+
+# --- A build while an ingest runs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempt", range(examples(3)))
+def test_a_build_during_an_ingest_publishes_the_site_before_or_after_it(tmp_path: Path, attempt: int) -> None:
+    """The review published a half-ingested site 5 times in 12: a build started while a 600-paper ingest
+    writes must read content/ whole, before or after the ingest, under the shared lock."""
+    content = new_content(tmp_path)
+    first = corpus_slice(tmp_path, "first.jsonl", 0, 100)
+    second = corpus_slice(tmp_path, "second.jsonl", 1000, 1600)
+    assert (
+        digest("ingest", "--content", content, "--format", "jsonl", "--date", "2026-01-01", first).returncode
+        == 0
+    )
+    writer = start(
+        "ingest", "--content", content, "--format", "jsonl", "--date", "2026-01-02", second, env=PATIENT
+    )
+    time.sleep(0.3 * attempt)  # start the build at a different moment of the ingest each time
+    out = tmp_path / "_site"
+    built = digest("build", "--content", content, "--out", out, env=PATIENT)
+    assert writer.wait(timeout=300) == 0, writer.stderr.read() if writer.stderr else ""
+    assert built.returncode == 0, built.stderr
+    papers = len([p for p in (out / "papers").iterdir() if p.is_dir()])
+    assert papers in (100, 700), f"the build saw {papers} papers: half an ingest"
