@@ -13,7 +13,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,7 +51,7 @@ def _replace(target: Path, fill: Callable[[str], object]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.close(fd)
-        os.chmod(tmp, mode_for(target))
+        os.chmod(tmp, _mode_for(target))
         fill(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -58,18 +59,32 @@ def _replace(target: Path, fill: Callable[[str], object]) -> None:
         raise
 
 
-def _new_file_mode() -> int:
-    """What `open()` gives a new file: 0666 less the umask, which can only be read by setting it, so this
-    runs once, at import, not once per file written."""
+def _umask() -> int:
+    """The process's umask, which can only be read by setting it, so this runs once, at import, not once
+    per file written."""
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
-NEW_FILE_MODE = _new_file_mode()
+UMASK = _umask()
+#: What `open()` gives a new file: 0666 less the umask.
+NEW_FILE_MODE = 0o666 & ~UMASK
 
 
-def mode_for(target: Path) -> int:
+@contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Give `path` to a write error that names no file (a full disk fails `write`, not `open`, and says
+    only "No space left on device"), so the user learns which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+
+
+def _mode_for(target: Path) -> int:
     """The permissions the written file gets: the replaced file's, else a new file's. `mkstemp` creates
     0600, which would make content files and digests that ingest or fetch rewrites unreadable to everyone
     else on the machine (a web server, a teammate)."""

@@ -18,14 +18,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from generator import urls
 from generator.assets import SiteFolder
+from generator.atomic import UMASK, naming
 from generator.errors import DigestError
 from generator.lock import folder_lock
 from generator.model import Site
@@ -95,18 +95,6 @@ def _write(building: Path, pages: list[Page], static_files: dict[str, Path]) -> 
     return len(pages) + len(static_files)
 
 
-@contextmanager
-def naming(path: Path) -> Iterator[None]:
-    """Give `path` to a write error that names no file (a full disk fails `write`, not `open`, and says
-    only "No space left on device"), so the user learns where the build stopped."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
-
-
 def _swap(built: Path, out_dir: Path) -> None:
     """Replace out_dir by the finished build with two renames; the old site is removed last."""
     old = None
@@ -158,7 +146,9 @@ def publish_modes(folder: Path) -> None:
     """0755 folders and 0644 files under `folder` (and itself): the umask must not decide who can read a
     site (under `umask 077` every file would be 0600, unreadable to a web server running as another user).
     """
-    folder.chmod(FOLDER_MODE)
+    folder.chmod(FOLDER_MODE)  # mkdtemp made it 0700
+    if UMASK == 0o022:  # the usual umask already gave every file 0644 and every folder 0755
+        return
     for top, dirs, files in os.walk(folder):
         for name in dirs:
             os.chmod(os.path.join(top, name), FOLDER_MODE)

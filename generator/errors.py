@@ -51,7 +51,13 @@ def report(problem: DigestError | str, suffix: str = "", echo: Callable[..., Any
     as a `digest: error: ...` line on stderr, then exit status 2. `echo` is for tests (click's by default).
     """
     say = echo or click.echo
-    problems = problem.problems if isinstance(problem, ContentErrors) else [problem]
-    for one in problems:
-        say(f"digest: error: {one}{suffix}", err=True)
+    for line in error_lines(problem, suffix):
+        say(line, err=True)
     raise SystemExit(2)
+
+
+def error_lines(problem: DigestError | str, suffix: str = "") -> list[str]:
+    """The `digest: error: ...` lines of a problem, one per problem of a ContentErrors: what `report`
+    prints, and what `digest serve` prints for a failed rebuild without stopping."""
+    problems = problem.problems if isinstance(problem, ContentErrors) else [problem]
+    return [f"digest: error: {one}{suffix}" for one in problems]

@@ -32,7 +32,7 @@ import click
 
 from generator import urls
 from generator.assets import SiteFolder
-from generator.errors import ContentErrors, DigestError, report
+from generator.errors import DigestError, error_lines, report
 from generator.names import is_ignored_name
 
 LIVERELOAD_PATH = "/__livereload"  # answers the current build generation, as text
@@ -163,24 +163,19 @@ def _is_output(folder: Path, out: Path | None) -> bool:
 
 
 def _display(path: Path) -> str:
-    try:
-        shown: Path | str = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        shown = path
-    return f"{str(shown).rstrip('/')}/"
+    return f"{_shown(path).rstrip('/')}/"
 
 
-def problem_lines(error: BaseException) -> list[str]:
-    """A failed build as `digest build` reports it: every problem of a ContentErrors on its own line with
-    its `file:line`; for a bug (any other exception) its type, message and where it was raised."""
-    if isinstance(error, ContentErrors):
-        return [str(problem) for problem in error.problems]
+def problem_lines(error: BaseException, suffix: str = "") -> list[str]:
+    """A failed build as `digest build` reports it (errors.error_lines): every problem of a ContentErrors
+    on its own line with its `file:line`; for a bug (any other exception) its type, message and where it
+    was raised."""
     if isinstance(error, DigestError):
-        return [str(error)]
+        return error_lines(error, suffix)
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {_shown(Path(frames[-1].filename))}:{frames[-1].lineno}" if frames else ""
     message = f": {error}" if str(error) else ""
-    return [f"rebuild failed: {type(error).__name__}{message}{where}"]
+    return [f"digest: error: rebuild failed: {type(error).__name__}{message}{where}{suffix}"]
 
 
 def _shown(path: Path) -> str:
@@ -393,8 +388,8 @@ class DevServer:
 
     def report(self, error: BaseException, suffix: str = "") -> None:
         """Print a failed build the way the CLI does: `digest: error: ...`, one line per problem."""
-        for line in problem_lines(error):
-            self.echo(f"digest: error: {line}{suffix}", err=True)
+        for line in problem_lines(error, suffix):
+            self.echo(line, err=True)
 
     def first_build(self) -> bool:
         """Build once; True when there is a site to serve: this build's, or a previous one left in out_dir."""

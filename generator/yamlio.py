@@ -103,8 +103,13 @@ def _check_text(text: str, path: Path, first_line: int, subject: str, max_bytes:
         raise ContentError(
             f"{what} holds the control character {code}, which YAML refuses: remove it", path, line
         )
-    if "&" in text:  # an alias needs an anchor, and an anchor needs a `&`: only then look for them
+    if _ANCHOR_START_RE.search(text):  # an alias needs an anchor: only then look for them ("Q&A" is none)
         _refuse_anchors(text, path, first_line, subject)
+
+
+# Where an anchor can start: `&name` at a line's start or after a space or flow/indicator character. It
+# matches more than anchors (the full check then decides), never fewer; "Q&A" and "?a=1&b=2" do not match.
+_ANCHOR_START_RE = re.compile(r"(?:^|[\s\[\]{},:?-])&\S", re.M)
 
 
 def _refuse_anchors(text: str, path: Path, first_line: int, subject: str) -> None:

@@ -145,14 +145,7 @@ def _decide_again(store: ContentStore, lookup: Lookup) -> None:
     if not is_bare(content):
         lookup.outcome, lookup.reason = "skipped", "the paper was given an arXiv id while enrich ran"
         return
-    owner = store.ids_by_arxiv.get(paper.arxiv or "")
-    if owner is not None and owner != lookup.paper_id:
-        lookup.outcome = "skipped"
-        lookup.reason = f"arXiv {paper.arxiv} is already {store.papers_by_id[owner].path.name}"
-        return
-    change = merge_into(store, content, paper, day="")
-    lookup.change = change if change.action == "updated" else None
-    lookup.reason = change.reason or "nothing to fill"
+    _settle(store, content, paper, lookup)
 
 
 def _look_up(
@@ -188,18 +181,26 @@ def _look_up(
         return lookup
     paper = next(iter(exact.values()))
     lookup.arxiv = paper.arxiv
-    owner = store.ids_by_arxiv.get(paper.arxiv or "")
-    if owner is not None and owner != content.meta.get("id"):
-        lookup.outcome = "skipped"
-        lookup.reason = f"arXiv {paper.arxiv} is already {store.papers_by_id[owner].path.name}"
-        return lookup
     paper.update_only = True
     lookup.outcome = "matched"
     lookup.paper_id, lookup.match = str(content.meta.get("id", "")), paper
+    _settle(store, content, paper, lookup)
+    return lookup
+
+
+def _settle(store: ContentStore, content: ContentFile, paper: Paper, lookup: Lookup) -> None:
+    """The change a matched lookup makes to `content`: skipped when another file already has the arXiv
+    id, else the empty fields filled (ingest's own fill rule). Used when looking up and again under the
+    lock, so both decide alike."""
+    owner = store.ids_by_arxiv.get(paper.arxiv or "")
+    if owner is not None and owner != lookup.paper_id:
+        lookup.outcome = "skipped"
+        lookup.reason = f"arXiv {paper.arxiv} is already {store.papers_by_id[owner].path.name}"
+        lookup.change = None
+        return
     change = merge_into(store, content, paper, day="")
     lookup.change = change if change.action == "updated" else None
     lookup.reason = change.reason or "nothing to fill"
-    return lookup
 
 
 def _exact_matches(title: str, papers: list[Paper]) -> dict[str, Paper]:

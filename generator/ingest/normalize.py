@@ -64,13 +64,15 @@ def _clean_list(values: list[str], clean: bool = True) -> list[str]:
 def _links(paper: Paper) -> list[Link]:
     """The parser's own links, then the ones the abstract and comments mention; one per URL; no link to
     the paper's own arXiv page (the page builds arXiv, PDF and HTML links from the id)."""
-    found = list(paper.links) + extract_links(paper.abstract) + extract_links(paper.comment or "")
+    given = [Link(link.label, url) for link in paper.links if (url := web_url(link.url))]
+    # extract_links already gives clean web URLs; only the parser's own links need web_url.
+    found = given + extract_links(paper.abstract) + extract_links(paper.comment or "")
     own = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
     links: list[Link] = []
     seen: set[str] = set()
     for link in found:
-        url = web_url(link.url)
-        if url is None or url == own:
+        url = link.url
+        if url == own:
             continue
         key = url.rstrip("/").lower()
         if key not in seen:

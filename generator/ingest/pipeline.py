@@ -10,6 +10,7 @@ one transaction. Any error before the commit stops the command with content/ unc
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from generator.ingest.merge import DigestPlan, FileChange, apply, plan_digest
 from generator.ingest.normalize import normalize_digest
 from generator.ingest.source import DigestSource, load_source
 from generator.ingest.store import ContentStore, load_store
-from generator.ingest.transaction import Recovery, interrupted_ingest, writing
+from generator.ingest.transaction import interrupted_ingest, writing
 from generator.lock import folder_lock
 from generator.model import Paper
 from generator.topics import Topic, classify, load_topics
@@ -81,20 +82,11 @@ def ingest_files(
         store = load_store(content_dir)
         plans = [_plan(store, digest, topics, content_dir, progress) for digest in digests]
         apply(store, plans, progress)
-    if repaired.finished or repaired.discarded:
+    note = repaired.note(content_dir)
+    if note is not None:
         shown = next((plan for plan in plans if plan.already is None), plans[0])
-        shown.warnings.insert(0, _repair_note(content_dir, repaired))
+        shown.warnings.insert(0, note)
     return plans
-
-
-def _repair_note(content_dir: Path, repaired: Recovery) -> str:
-    """What the recovery at the start did, for the user who wonders where an interrupted ingest went."""
-    done = []
-    if repaired.finished:
-        done.append(f"finished {repaired.finished} interrupted ingest(s)")
-    if repaired.discarded:
-        done.append(f"discarded {repaired.discarded} ingest(s) killed before they were complete")
-    return f"{content_dir}: {' and '.join(done)} first"
 
 
 def _read(
@@ -148,13 +140,11 @@ def _dry_run(
 ) -> list[DigestPlan]:
     """Plans only, read under the shared lock (a consistent content/, even while another ingest runs);
     nothing is written, not even the repair of an interrupted ingest."""
-    if not content_dir.is_dir():
-        store = load_store(content_dir)
-        return [_plan(store, digest, topics, content_dir, progress) for digest in digests]
-    with folder_lock(content_dir, shared=True):
+    reading = folder_lock(content_dir, shared=True) if content_dir.is_dir() else nullcontext()
+    with reading:
         store = load_store(content_dir)
         plans = [_plan(store, digest, topics, content_dir, progress) for digest in digests]
-        interrupted = interrupted_ingest(content_dir)
+        interrupted = interrupted_ingest(content_dir) if content_dir.is_dir() else None
     if interrupted is not None and plans:
         plans[0].warnings.append(f"{content_dir}: {interrupted}; this plan does not count it")
     return plans

@@ -81,6 +81,20 @@ class Recovery:
     def __bool__(self) -> bool:
         return bool(self.finished or self.discarded or self.leftovers)
 
+    def note(self, content_dir: Path) -> str | None:
+        """What the repair did, for the user who wonders where an interrupted ingest went (None when
+        it finished or discarded nothing)."""
+        done = []
+        if self.finished:
+            done.append(f"finished {self.finished} interrupted ingest(s)")
+        if self.discarded:
+            done.append(f"discarded {self.discarded} ingest(s) killed before they were complete")
+        return f"{content_dir}: {' and '.join(done)} first" if done else None
+
+
+# What the outermost `writing` of each content folder this process holds found when it repaired it.
+_recovered: dict[Path, Recovery] = {}
+
 
 @contextmanager
 def writing(content_dir: Path) -> Iterator[Recovery]:
@@ -88,8 +102,16 @@ def writing(content_dir: Path) -> Iterator[Recovery]:
     (ingest, fetch, enrich) starts, before it reads what it will change. Reentrant, like the lock."""
     if content_dir.exists() and not content_dir.is_dir():
         raise ContentError("is a file, not a folder (pass --content DIR)", content_dir)
+    key = content_dir.resolve()
+    if key in _recovered:  # a writer inside a writer (fetch, then its ingest): repaired once already
+        yield _recovered[key]
+        return
     with folder_lock(content_dir):
-        yield recover(content_dir)
+        _recovered[key] = recover(content_dir)
+        try:
+            yield _recovered[key]
+        finally:
+            del _recovered[key]
 
 
 def commit_writes(content_dir: Path, writes: Sequence[Write], staged: Staged | None = None) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import urls
-from generator.atomic import atomic_write
+from generator.atomic import atomic_write, naming
 from generator.search.index import DECIMALS, FIELDS, SNIPPET_CHARS, ShardDoc, build_shard, dumps
 
 if TYPE_CHECKING:
@@ -294,12 +294,8 @@ def write_search_index(
 
 def _write_bytes(path: Path, data: bytes) -> None:
     """Write a file of the site; a full disk's error (raised by `write`, naming no file) names it."""
-    try:
+    with naming(path):
         path.write_bytes(data)
-    except OSError as exc:
-        if exc.filename is None:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
 
 
 def _store(cache_dir: Path, entries: Sequence[tuple[str, tuple[bytes, bytes] | None]]) -> list[str]:
