@@ -1,22 +1,27 @@
-"""Related papers: tf-idf cosine similarity over an inverted index, computed once at build time.
+"""Related papers: tf-idf cosine similarity through pruned posting lists, computed once at build time.
 
 The site is static, so "related papers" cannot be a query to a server; every paper page gets its list
 when the site is built. A build may hold tens of thousands of papers, so comparing all pairs is out of
-the question. Instead each paper's most distinctive terms are looked up in an inverted index that keeps,
-per term, the papers where that term weighs most; the best candidates found that way are then rescored
-with the exact cosine. The work per paper is bounded, so time grows linearly with the corpus. Pure
-standard library, so the build needs nothing new.
+the question. Instead each paper's most distinctive terms are looked up in posting lists that keep, per
+term, only the papers where that term weighs most ("champion lists"); the best candidates found that way
+are then rescored with the exact cosine. The work per paper is bounded, so time grows linearly with the
+corpus.
+
+The arithmetic runs as sparse matrix products (scipy) over blocks of papers: the same steps a loop per
+paper would take, at C speed and in bounded memory (a block's candidate scores, never an all-pairs
+matrix). Every ranking breaks ties by key, so the result is a pure function of the papers.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
-from array import array
-from collections import Counter
-from collections.abc import Sequence
-from itertools import repeat
-from operator import itemgetter, mul
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
+
+import numpy as np
+from scipy import sparse
 
 # Function words and the boilerplate of abstracts: they say nothing about what a paper is about.
 _STOP_TEXT = """a about above across after again against all also although am among an and any are as at be
@@ -43,6 +48,9 @@ QUERY_TERMS = 30
 POSTINGS_PER_TERM = 50
 # The best candidates by partial score are rescored with their full vectors (exact cosine).
 CANDIDATES = 15
+# Papers scored per block: bounds the candidate-score matrix (at most QUERY_TERMS * POSTINGS_PER_TERM
+# entries a paper) to a few tens of megabytes whatever the corpus size.
+BLOCK = 2000
 
 
 def stem(word: str) -> str:
@@ -59,64 +67,114 @@ def stem(word: str) -> str:
     return word
 
 
-def _term_counts(texts: Sequence[str]) -> tuple[list[tuple[array[int], array[int]]], Counter[int]]:
-    """Each text's term ids and counts as compact arrays, and each term's document frequency.
-
-    Each distinct raw word is tokenised, stop-checked and stemmed once, when first met (in sorted order,
-    so term ids never depend on hashing): most words recur thousands of times in a large corpus, so
-    the per-word cache is what makes this pass cheap. Arrays instead of dicts keep 50k abstracts within
-    tens of megabytes.
-    """
-    vocabulary: dict[str, int] = {}
-    seen: dict[str, int] = {}  # raw word -> term id, or -1 for a dropped word
-    counts: list[tuple[array[int], array[int]]] = []
-    df: Counter[int] = Counter()
-    for text in texts:
-        words = _WORD_RE.findall(text.lower())
-        for word in sorted(set(words).difference(seen)):
-            stemmed = "" if len(word) < 2 or word.isdigit() else stem(word)
-            keep = stemmed and word not in STOP_WORDS and stemmed not in STOP_WORDS
-            seen[word] = vocabulary.setdefault(stemmed, len(vocabulary)) if keep else -1
-        tf = Counter(map(seen.__getitem__, words))
-        tf.pop(-1, None)
-        df.update(tf.keys())
-        counts.append((array("i", tf.keys()), array("i", tf.values())))
-    return counts, df
+#: Raw word -> its term ("" for a word that is dropped). Shared by every call (and by the builds of one
+#: `digest serve`): a corpus repeats its words millions of times, so each is tokenised and stemmed once.
+_TERMS: dict[str, str] = {}
+_TERMS_LIMIT = 2_000_000  # words remembered at most; the cache starts over beyond it
 
 
-def _vectors(texts: Sequence[str]) -> list[tuple[array[int], array[float]]]:
-    """L2-normalised sublinear tf-idf vectors as (term ids, weights), heaviest first.
+def paper_terms(text: str) -> dict[str, int]:
+    """The terms of one paper's text with their counts, in term order: stop words, digits and
+    one-letter words left out, simple plurals folded. A pure function of the text, so a build can keep
+    it with the parsed paper and only count the papers that changed."""
+    if len(_TERMS) > _TERMS_LIMIT:
+        _TERMS.clear()
+    words = _WORD_RE.findall(text.lower())
+    for word in set(words).difference(_TERMS):
+        stemmed = "" if len(word) < 2 or word.isdigit() else stem(word)
+        _TERMS[word] = stemmed if stemmed and word not in STOP_WORDS and stemmed not in STOP_WORDS else ""
+    counts = Counter(map(_TERMS.__getitem__, words))
+    counts.pop("", None)
+    return dict(sorted(counts.items()))
+
+
+def term_counts(papers: Sequence[Mapping[str, int]]) -> sparse.csr_matrix:
+    """A papers x terms matrix of term counts. Terms are numbered as first met, papers in the given
+    order and each paper's terms in term order, so the numbering (which breaks ties) is fixed by the
+    input."""
+    vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+    number = vocabulary.__getitem__
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for terms in papers:
+        indices.extend(map(number, terms))
+        data.extend(terms.values())
+        indptr.append(len(indices))
+    counts = sparse.csr_matrix(
+        (
+            np.array(data, dtype=np.float64),
+            np.array(indices, dtype=np.int32),
+            np.array(indptr, dtype=np.int64),
+        ),
+        shape=(len(papers), len(vocabulary)),
+    )
+    counts.sort_indices()
+    return counts
+
+
+def tfidf_vectors(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """L2-normalised sublinear tf-idf rows.
 
     Terms above the document-frequency cap are left out, as stop words are. A term of one paper only
     counts in its length but is then dropped: it can never connect two papers, so keeping it would only
     cost memory and time in every later step.
     """
-    counts, df = _term_counts(texts)
-    n = len(counts)
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     cap = max(MAX_DF_SHARE * n, MIN_DF_CAP)
-    idf = {t: math.log(n / d) for t, d in df.items() if d <= cap and d < n}
-    vectors: list[tuple[array[int], array[float]]] = []
-    spent = (array("i"), array("i"))
-    for doc, (ids, tfs) in enumerate(counts):
-        weights = sorted(
-            (-(1.0 + math.log(tf)) * idf[t], t) for t, tf in zip(ids, tfs, strict=True) if t in idf
-        )
-        norm = math.sqrt(sum(w * w for w, _ in weights)) or 1.0
-        shared = [(t, -w / norm) for w, t in weights if df[t] > 1]
-        vectors.append((array("i", [t for t, _ in shared]), array("d", [w for _, w in shared])))
-        counts[doc] = spent  # free as we go: peak memory is the point of the arrays
-    return vectors
+    usable = (df <= cap) & (df < n)
+    idf = np.zeros(counts.shape[1])
+    idf[usable] = np.log(n / df[usable])
+    weights = counts.copy()
+    weights.data = (1.0 + np.log(weights.data)) * idf[weights.indices]
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    weights = sparse.diags(1.0 / norms) @ weights
+    weights.data[df[weights.indices] <= 1] = 0.0
+    weights.eliminate_zeros()
+    weights.sort_indices()
+    return weights.tocsr()
+
+
+def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """The `keep` largest entries of each row (ties: the lower column first), the rest dropped.
+
+    One stable sort on `row + (1 - scaled value)` ranks every row at once: rows stay apart (the scaled
+    value is in (0, 1)) and, the columns being in order within a row, equal values keep column order.
+    Values must be positive (tf-idf weights and cosines are).
+    """
+    matrix.sort_indices()
+    counts = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    if not matrix.nnz:
+        return matrix
+    scaled = matrix.data / (matrix.data.max() * (1.0 + 2.0**-20))
+    order = np.argsort(rows + (1.0 - scaled), kind="stable")
+    rank = np.arange(order.size) - matrix.indptr[rows[order]]
+    chosen = np.sort(order[rank < keep])
+    kept = np.minimum(counts, keep)
+    indptr = np.concatenate(([0], np.cumsum(kept)))
+    return sparse.csr_matrix((matrix.data[chosen], matrix.indices[chosen], indptr), shape=matrix.shape)
 
 
 def related_papers(docs: Sequence[tuple[str, str]], k: int = 5) -> dict[str, list[str]]:
     """For every key, up to `k` other keys whose texts are most similar to its own, most similar first.
 
     `docs` holds (key, text) pairs, text being the title and abstract (repeat the title to weigh it).
+    See `related_by_terms`, which this calls with each text's `paper_terms`.
+    """
+    return related_by_terms([(key, paper_terms(text)) for key, text in docs], k)
+
+
+def related_by_terms(docs: Sequence[tuple[str, Mapping[str, int]]], k: int = 5) -> dict[str, list[str]]:
+    """For every key, up to `k` other keys whose terms (`paper_terms`) are most similar, best first.
+
     Similarity is the cosine of sublinear tf-idf vectors; papers sharing no usable term are never
-    related, so a paper may get fewer than `k` (or none). Candidates come from the pruned index, so on
-    a large corpus a list can miss a paper the exhaustive search would rank in (the ones it misses are
-    about as close as the ones it finds). The result does not depend on the order of `docs`: papers are
-    processed in key order and equal scores are ranked by key.
+    related, so a paper may get fewer than `k` (or none). Candidates come from the pruned posting lists,
+    so on a large corpus a list can miss a paper the exhaustive search would rank in (the ones it misses
+    are about as close as the ones it finds). The result does not depend on the order of `docs`: papers
+    are numbered in key order and equal scores are ranked by key.
     """
     if k < 0:
         raise ValueError(f"related_papers: k must be >= 0, not {k}")
@@ -125,35 +183,30 @@ def related_papers(docs: Sequence[tuple[str, str]], k: int = 5) -> dict[str, lis
     duplicates = sorted(key for key, seen in Counter(keys).items() if seen > 1)
     if duplicates:
         raise ValueError(f"related_papers: duplicate keys {duplicates[:5]}")
-    vectors = _vectors([text for _, text in ordered])
-
-    # Posting lists as parallel typed arrays: a few bytes per entry instead of a tuple of boxed numbers.
-    post_docs: dict[int, array[int]] = {}
-    post_weights: dict[int, array[float]] = {}
-    for doc, (ids, weights) in enumerate(vectors):
-        for t, w in zip(ids, weights, strict=True):
-            post_docs.setdefault(t, array("i")).append(doc)
-            post_weights.setdefault(t, array("d")).append(w)
-    for t, weights in post_weights.items():
-        if len(weights) > POSTINGS_PER_TERM:
-            # sorted() is stable even reversed, so equal weights keep key order: deterministic.
-            best = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)[:POSTINGS_PER_TERM]
-            post_docs[t] = array("i", [post_docs[t][i] for i in best])
-            post_weights[t] = array("d", [weights[i] for i in best])
-
+    if not keys or k == 0:
+        return {key: [] for key in keys}
+    vectors = tfidf_vectors(term_counts([terms for _, terms in ordered]))
+    queries = _top_per_row(vectors, QUERY_TERMS)
+    champions = _top_per_row(vectors.T.tocsr(), POSTINGS_PER_TERM).T.tocsc()
     related: dict[str, list[str]] = {}
-    for doc, (ids, weights) in enumerate(vectors):
-        scores: dict[int, float] = {}
-        get = scores.get
-        for t, q in zip(ids[:QUERY_TERMS], weights[:QUERY_TERMS], strict=True):
-            for other, w in zip(post_docs[t], post_weights[t], strict=True):
-                scores[other] = get(other, 0.0) + q * w
-        scores.pop(doc, None)
-        # A full C sort beats heapq's Python loop here; it is stable, and insertion order is deterministic.
-        candidates = sorted(scores, key=scores.__getitem__, reverse=True)[: max(CANDIDATES, 3 * k)]
-        own = dict(zip(ids, weights, strict=True)).get
-        exact = sorted(
-            (-sum(map(mul, map(own, vectors[c][0], repeat(0.0)), vectors[c][1])), c) for c in candidates
+    wanted = max(CANDIDATES, 3 * k)
+    for start in range(0, len(keys), BLOCK):
+        stop = min(start + BLOCK, len(keys))
+        partial = (queries[start:stop] @ champions.T).tocsr()
+        # One more than wanted, so that dropping the paper itself (when it is among them) leaves enough.
+        candidates = _top_per_row(partial, wanted + 1).tocoo()
+        others = candidates.col != candidates.row + start
+        candidates = sparse.coo_matrix(
+            (candidates.data[others], (candidates.row[others], candidates.col[others])), shape=partial.shape
         )
-        related[keys[doc]] = [keys[c] for _, c in exact[:k]]
+        candidates = _top_per_row(candidates.tocsr(), wanted).tocoo()
+        papers = candidates.row + start
+        exact = np.asarray(vectors[papers].multiply(vectors[candidates.col]).sum(axis=1)).ravel()
+        best = _top_per_row(
+            sparse.csr_matrix((exact, (candidates.row, candidates.col)), shape=partial.shape), k
+        )
+        for row in range(stop - start):
+            cells = slice(best.indptr[row], best.indptr[row + 1])
+            order = np.lexsort((best.indices[cells], -best.data[cells]))
+            related[keys[start + row]] = [keys[c] for c in best.indices[cells][order]]
     return related
