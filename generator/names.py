@@ -7,6 +7,7 @@ them is content: loading, ingesting a folder and `digest serve`'s watcher all sk
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _EDITOR_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".swpx", ".tmp", ".part", ".crdownload")
@@ -24,11 +25,16 @@ def is_ignored_name(name: str) -> bool:
 
 
 def content_files(folder: Path, suffix: str = "") -> list[Path]:
-    """The files of `folder` (not its subfolders) ending in `suffix` that are content, sorted by name."""
+    """The files of `folder` (not its subfolders) ending in `suffix` that are content, sorted by name.
+
+    One `scandir` (file types come with the names, no `stat` per file), sorted by name as text: this
+    runs over ten thousand papers on every build and ingest."""
     if not folder.is_dir():
         return []
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.name.endswith(suffix) and not is_ignored_name(path.name) and path.is_file()
-    )
+    with os.scandir(folder) as entries:
+        names = sorted(
+            entry.name
+            for entry in entries
+            if entry.name.endswith(suffix) and not is_ignored_name(entry.name) and entry.is_file()
+        )
+    return [folder / name for name in names]
