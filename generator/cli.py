@@ -6,6 +6,7 @@ exit with status 2; nothing here shows a traceback for them.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from generator.errors import DigestError, report
 from generator.ingest.detect import format_names
 
 if TYPE_CHECKING:
+    from generator.build import BuildResult
     from generator.fetch.hf import DayResult
     from generator.fetch.save import Saved
     from generator.ingest.merge import DigestPlan
@@ -430,17 +432,47 @@ def enrich(content_dir: Path, endpoint: str, delay: float, timeout: float, dry_r
 @click.option(
     "--base-url", help="The URL the site is served from (canonical links, feeds); default: site.yml's."
 )
-def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors (no progress, no summary).")
+@click.option(
+    "--stats",
+    "stats_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the build's figures (stage times, pages reused, cache hits) to this JSON file.",
+)
+@click.option("--no-cache", is_flag=True, help="Build everything anew, without reading or writing .cache/.")
+def build(
+    content_dir: Path,
+    out_dir: Path,
+    base_url: str | None,
+    quiet: bool,
+    stats_path: Path | None,
+    no_cache: bool,
+) -> None:
     """Build the static site from the content folder (atomically: a failed build changes nothing)."""
     from generator.build import SiteWriteError, build_site
 
+    progress = None if quiet else ProgressPrinter()
     try:
-        result = build_site(content_dir, out_dir, base_url)
+        result = build_site(content_dir, out_dir, base_url, progress=progress, use_cache=not no_cache)
     except SiteWriteError as exc:
         report(exc)  # its message says what became of the old site
     except DigestError as exc:
         report(exc, " (nothing was written)")
-    click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/")
+    finally:
+        if progress is not None:
+            progress.close()
+    if stats_path is not None:
+        _write_stats(stats_path, result)
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    if quiet:
+        return
+    stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.stages.items())
+    click.echo(
+        f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s into {out_dir}/: "
+        f"{result.rendered} rendered, {result.reused} reused from the cache"
+    )
+    click.echo(f"  seconds per stage: {stages}")
     if result.search is not None:
         stats = result.search
         kb_total, kb_first = stats.gzip_bytes / 1024, stats.first_shard_gzip_bytes / 1024
@@ -448,9 +480,26 @@ def build(content_dir: Path, out_dir: Path, base_url: str | None) -> None:
             f"Search index: {stats.papers} papers in {stats.shards} shard(s), {kb_total:.0f} KB gzipped, "
             f"first shard {kb_first:.0f} KB ({stats.cached_shards} shard(s) reused from the cache)"
         )
-    for warning in result.warnings:
-        click.echo(f"  warning: {warning}", err=True)
     click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
+
+
+def _write_stats(path: Path, result: BuildResult) -> None:
+    """`--stats`: the build's figures as JSON, for `make bench` and for tracking."""
+    search = result.search
+    data = {
+        "pages": result.pages,
+        "files": result.files,
+        "reused": result.reused,
+        "rendered": result.rendered,
+        "seconds": round(result.seconds, 4),
+        "stages": {name: round(seconds, 4) for name, seconds in result.stages.items()},
+        "cache": dict(result.cache),
+        "search": None if search is None else {"shards": search.shards, "gzip_bytes": search.gzip_bytes},
+    }
+    try:
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        report(f"cannot write --stats {path}: {exc.strerror or exc}")
 
 
 @main.command()

@@ -50,10 +50,19 @@ class ContentFile:
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, tolerating a BOM and CRLF line ends (editors add both)."""
+    return decode_text(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; a failure to read is a ContentError naming the file."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror or exc}", path) from exc
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """A file's bytes as text: UTF-8 with or without a BOM, line ends made `\n`."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -295,6 +295,24 @@ class Site:
     topics: list[Topic]
     papers: list[SitePaper]
     digests: dict[str, list[SitePaper]] = field(default_factory=dict)
+    #: Each paper's file, as the build cache knows it (`cache.papers.paper_key`), by slug: a page that
+    #: shows a paper depends on exactly that.
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def positions(self, day: str) -> dict[str, int]:
+        """Each paper's index in the digest of `day`, by slug (computed once per digest)."""
+        found = self._positions.get(day)
+        if found is None:
+            found = self._positions[day] = {p.slug: i for i, p in enumerate(self.digests.get(day, []))}
+        return found
+
+    @cached_property
+    def _positions(self) -> dict[str, dict[str, int]]:
+        return {}
+
+    def topic_groups(self) -> dict[str, list[SitePaper]]:
+        """Every topic's papers, newest first, by topic slug (grouped once)."""
+        return self._by_topic
 
     def papers_in_topic(self, slug: str) -> list[SitePaper]:
         """A topic's papers, newest first."""

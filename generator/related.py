@@ -23,6 +23,9 @@ from operator import itemgetter
 import numpy as np
 from scipy import sparse
 
+from generator import parallel
+from generator.model import SitePaper
+
 # Function words and the boilerplate of abstracts: they say nothing about what a paper is about.
 _STOP_TEXT = """a about above across after again against all also although am among an and any are as at be
     because been before being below between both but by can could did do does doing done down during each
@@ -86,6 +89,11 @@ def paper_terms(text: str) -> dict[str, int]:
     counts = Counter(map(_TERMS.__getitem__, words))
     counts.pop("", None)
     return dict(sorted(counts.items()))
+
+
+def related_text(paper: SitePaper) -> str:
+    """What a paper is compared by: its title (twice, so it weighs more) and its abstract."""
+    return f"{paper.title} {paper.title} {paper.text}"
 
 
 def term_counts(papers: Sequence[Mapping[str, int]]) -> sparse.csr_matrix:
@@ -188,9 +196,11 @@ def related_by_terms(docs: Sequence[tuple[str, Mapping[str, int]]], k: int = 5) 
     vectors = tfidf_vectors(term_counts([terms for _, terms in ordered]))
     queries = _top_per_row(vectors, QUERY_TERMS)
     champions = _top_per_row(vectors.T.tocsr(), POSTINGS_PER_TERM).T.tocsc()
-    related: dict[str, list[str]] = {}
     wanted = max(CANDIDATES, 3 * k)
-    for start in range(0, len(keys), BLOCK):
+
+    def block(number: int) -> list[list[int]]:
+        """The related papers (numbers, best first) of the papers of one block."""
+        start = number * BLOCK
         stop = min(start + BLOCK, len(keys))
         partial = (queries[start:stop] @ champions.T).tocsr()
         # One more than wanted, so that dropping the paper itself (when it is among them) leaves enough.
@@ -205,8 +215,17 @@ def related_by_terms(docs: Sequence[tuple[str, Mapping[str, int]]], k: int = 5) 
         best = _top_per_row(
             sparse.csr_matrix((exact, (candidates.row, candidates.col)), shape=partial.shape), k
         )
+        lists = []
         for row in range(stop - start):
             cells = slice(best.indptr[row], best.indptr[row + 1])
             order = np.lexsort((best.indices[cells], -best.data[cells]))
-            related[keys[start + row]] = [keys[c] for c in best.indices[cells][order]]
-    return related
+            lists.append(best.indices[cells][order].tolist())
+        return lists
+
+    blocks = (len(keys) + BLOCK - 1) // BLOCK
+    found: dict[int, list[list[int]]] = dict(parallel.run_all(block, blocks, minimum=2, chunk=1))
+    return {
+        keys[number * BLOCK + row]: [keys[other] for other in others]
+        for number in range(blocks)
+        for row, others in enumerate(found[number])
+    }

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from generator import urls
-from generator.content import ContentFile, is_iso_date, read_content_file, read_text
+from generator import parallel, urls
+from generator.cache.papers import PaperCache, paper_key
+from generator.content import ContentFile, decode_text, is_iso_date, parse_content_text, read_bytes, read_text
 from generator.errors import ContentError, ContentErrors
 from generator.ingest.transaction import interrupted_ingest
 from generator.lock import folder_lock
@@ -35,6 +36,7 @@ from generator.model import (
     Topic,
 )
 from generator.names import content_files
+from generator.related import paper_terms, related_text
 from generator.topics import load_topics
 from generator.yamlio import child_node, key_line, key_node, load_yaml_with_nodes, node_line, shown
 
@@ -334,21 +336,23 @@ def paper_files(content_dir: Path) -> list[Path]:
     return files
 
 
-def load_site(content_dir: Path) -> Site:
+def load_site(content_dir: Path, cache: PaperCache | None = None) -> Site:
     """Read and validate all of content/; raises ContentErrors listing every problem found.
 
     Read under content/'s shared lock, so an ingest running meanwhile is seen whole or not at all, and
     refused while a killed ingest waits to be finished (its papers would be there without their digest).
+    With a `cache` (the build's), a paper file parsed by an earlier build is taken from it, and the files
+    to parse are parsed in worker processes when there are many.
     """
     require_content_dir(content_dir)
     with folder_lock(content_dir, shared=True):
         waiting = interrupted_ingest(content_dir)
         if waiting is not None:
             raise ContentError(waiting, content_dir)
-        return _read_site(content_dir)
+        return _read_site(content_dir, cache)
 
 
-def _read_site(content_dir: Path) -> Site:
+def _read_site(content_dir: Path, cache: PaperCache | None) -> Site:
     problems: list[ContentError] = []
     try:
         config = load_config(content_dir)
@@ -366,25 +370,21 @@ def _read_site(content_dir: Path) -> Site:
         paths = paper_files(content_dir)
     except ContentError as exc:
         raise ContentErrors([*problems, exc]) from None
+    files = _read_paper_files(content_dir, paths, topic_slugs, cache)
     papers: list[SitePaper] = []
     ids: dict[str, Path] = {}
-    for path in paths:
-        try:
-            content = read_content_file(path)
-        except ContentError as exc:
-            problems.append(exc)
-            continue
-        found = validate_paper(content, topic_slugs)
-        paper_id = content.meta.get("id")
-        if isinstance(paper_id, str) and paper_id in ids:
-            found.append(
-                ContentError(f"duplicate id {shown(paper_id)} (also in {ids[paper_id].name})", path, 2)
-            )
-        elif isinstance(paper_id, str):
-            ids[paper_id] = path
+    sources: dict[str, str] = {}
+    for path, (paper, key, found) in zip(paths, files, strict=True):
+        if paper is not None:
+            if paper.id in ids:
+                other = ids[paper.id].name
+                found = [ContentError(f"duplicate id {shown(paper.id)} (also in {other})", path, 2)]
+            else:
+                ids[paper.id] = path
         problems.extend(found)
-        if not found:
-            papers.append(_site_paper(content, content_dir))
+        if paper is not None and not found:
+            papers.append(paper)
+            sources[paper.slug] = key
     if problems:
         raise ContentErrors(problems)
     papers.sort(key=lambda p: (_neg_date(p.date), p.title.casefold(), p.slug))
@@ -393,7 +393,69 @@ def _read_site(content_dir: Path) -> Site:
         for day in paper.digests:
             digests.setdefault(day, []).append(paper)
     ordered = {day: sorted(digests[day], key=digest_order(day)) for day in sorted(digests, reverse=True)}
-    return Site(config=config, topics=topics, papers=papers, digests=ordered)
+    return Site(config=config, topics=topics, papers=papers, digests=ordered, sources=sources)
+
+
+def _read_paper_files(
+    content_dir: Path, paths: list[Path], topic_slugs: set[str] | None, cache: PaperCache | None
+) -> list[tuple[SitePaper | None, str, list[ContentError]]]:
+    """Each file's (paper or None, key, problems), in order: from the cache when it has the file's bytes,
+    else parsed (in worker processes when there are many)."""
+    results: list[tuple[SitePaper | None, str, list[ContentError]]] = []
+    todo: list[tuple[int, Path, bytes]] = []
+    for path in paths:
+        try:
+            raw = read_bytes(path)
+        except ContentError as exc:
+            results.append((None, "", [exc]))
+            continue
+        key = paper_key(path.relative_to(content_dir).as_posix(), raw)
+        paper = cache.get(key) if cache is not None else None
+        if paper is not None and (topic_slugs is None or set(paper.topics) <= topic_slugs):
+            results.append((paper, key, []))
+            continue
+        todo.append((len(results), path, raw))
+        results.append((None, key, []))
+
+    def parse(index: int) -> tuple[SitePaper, dict[str, int] | None] | None:
+        _, path, raw = todo[index]
+        paper, found = _parse_paper(path, raw, content_dir, topic_slugs)
+        if paper is None or found:
+            return None  # the problems are found again here below: exceptions travel badly
+        return paper, (paper_terms(related_text(paper)) if cache is not None else None)
+
+    for index, parsed in parallel.run_all(parse, len(todo)):
+        at, path, raw = todo[index]
+        key = results[at][1]
+        if parsed is None:
+            paper, found = _parse_paper(path, raw, content_dir, topic_slugs)
+            results[at] = (paper, key, found)
+            continue
+        paper, terms = parsed
+        if cache is not None:
+            cache.put(key, paper, terms)
+        results[at] = (paper, key, [])
+    return results
+
+
+def parse_paper_file(
+    path: Path, raw: bytes, content_dir: Path, topic_slugs: set[str] | None
+) -> SitePaper | None:
+    """One paper file's SitePaper, or None when it has a problem (`load_site` reports those)."""
+    paper, found = _parse_paper(path, raw, content_dir, topic_slugs)
+    return None if found else paper
+
+
+def _parse_paper(
+    path: Path, raw: bytes, content_dir: Path, topic_slugs: set[str] | None
+) -> tuple[SitePaper | None, list[ContentError]]:
+    """One paper file's SitePaper, or its problems."""
+    try:
+        content = parse_content_text(decode_text(raw, path), path)
+    except ContentError as exc:
+        return None, [exc]
+    found = validate_paper(content, topic_slugs)
+    return (None if found else _site_paper(content, content_dir)), found
 
 
 def digest_order(day: str) -> Callable[[SitePaper], tuple[int, int, str, str]]:

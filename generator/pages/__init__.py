@@ -8,11 +8,13 @@ template; templates/README.md lists the variables each template receives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from jinja2 import Environment
 
-from generator import plugins
+from generator import parallel, plugins
+from generator.cache.pages import PageCache
 from generator.model import Site
 from generator.pages import digests, feeds, misc, papers, subscribe, topics
 from generator.pages.base import Builder, Head, Page, PageRenderer
@@ -47,10 +49,48 @@ def builders() -> list[Builder]:
     return [*BUILDERS, *extra, misc.sitemap]
 
 
-def render_pages(site: Site, related: Mapping[str, list[str]], base_url: str, env: Environment) -> list[Page]:
-    """Every page of the site, in builder order."""
-    renderer = PageRenderer(site, related, base_url, env)
+def render_pages(
+    site: Site,
+    related: Mapping[str, list[str]],
+    base_url: str,
+    env: Environment,
+    cache: PageCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Page]:
+    """Every page of the site, in builder order.
+
+    With a cache, the built-in builders' pages are looked up by key first; the ones to render are
+    rendered after all builders ran, in worker processes when there are many, each stored in the
+    cache as it is done (see `PageCache`). `progress(done, total)` follows that rendering.
+    """
+    renderer = PageRenderer(site, related, base_url, env, cache)
+    built_in = {*BUILDERS, misc.sitemap}
     for builder in builders():
+        renderer.caching = builder in built_in
         for page in builder(renderer):
             renderer.built.append(page)
+    renderer.caching = False
+    _render_pending(renderer.pending, cache, progress)
     return renderer.built
+
+
+def _render_pending(
+    pending: list[Page], cache: PageCache | None, progress: Callable[[int, int], None] | None
+) -> None:
+    """Render the pages left pending, into the cache when it can be written."""
+
+    def render(index: int) -> tuple[str | None, str | None]:
+        page = pending[index]
+        text = page.render_now()
+        if cache is None or page.key is None:
+            return None, text
+        stored = cache.store(page.key, text.encode("utf-8"))
+        return (str(stored), None) if stored is not None else (None, text)
+
+    for done, (index, (stored, text)) in enumerate(parallel.run_all(render, len(pending)), start=1):
+        page = pending[index]
+        page.settle(Path(stored) if stored else None, text)
+        if cache is not None and page.key is not None:
+            cache.stored_one(page.key, page.stored)
+        if progress is not None:
+            progress(done, len(pending))

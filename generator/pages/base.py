@@ -10,20 +10,78 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, Template
 
 from generator import cite, urls
+from generator.cache.pages import PageCache
 from generator.model import Site, Topic
 
 
-@dataclass(frozen=True)
 class Page:
-    """One output file: its path relative to the site root and its text."""
+    """One output file: its path relative to the site root and its text.
 
-    path: str
-    text: str
+    A builder makes one with `Page(path, text)`. The renderer may instead hand out a page whose text is
+    a stored file of the build cache (`stored`) or is still to be rendered (`pending`, rendered in a pool
+    of processes after every builder has run); `text` gives the text in every case.
+    """
+
+    __slots__ = ("_render", "_text", "key", "path", "stored")
+
+    def __init__(self, path: str, text: str | None = None) -> None:
+        self.path = path
+        self._text = text
+        #: The build cache's file holding this page's bytes, when it has one.
+        self.stored: Path | None = None
+        #: The page's build cache key, when it has one.
+        self.key: str | None = None
+        self._render: Callable[[], str] | None = None
+
+    @classmethod
+    def from_cache(cls, path: str, key: str, stored: Path) -> Page:
+        page = cls(path)
+        page.key, page.stored = key, stored
+        return page
+
+    @classmethod
+    def pending(cls, path: str, key: str | None, render: Callable[[], str]) -> Page:
+        page = cls(path)
+        page.key, page._render = key, render
+        return page
+
+    @property
+    def is_pending(self) -> bool:
+        return self._render is not None
+
+    def render_now(self) -> str:
+        """Render a pending page here and now (its text is kept)."""
+        assert self._render is not None
+        self._text, self._render = self._render(), None
+        return self._text
+
+    def settle(self, stored: Path | None, text: str | None = None) -> None:
+        """A pending page was rendered elsewhere: into the cache file `stored`, or to `text`."""
+        self._render, self.stored, self._text = None, stored, text
+
+    @property
+    def text(self) -> str:
+        if self._text is not None:
+            return self._text
+        if self._render is not None:
+            return self.render_now()
+        assert self.stored is not None
+        return self.stored.read_text(encoding="utf-8")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Page) and (self.path, self.text) == (other.path, other.text)
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    def __repr__(self) -> str:
+        return f"Page({self.path!r})"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +113,14 @@ Builder = Callable[["PageRenderer"], Iterable[Page]]
 class PageRenderer:
     """Renders templates into Pages, and holds what all builders of one build share."""
 
-    def __init__(self, site: Site, related: Mapping[str, list[str]], base_url: str, env: Environment) -> None:
+    def __init__(
+        self,
+        site: Site,
+        related: Mapping[str, list[str]],
+        base_url: str,
+        env: Environment,
+        cache: PageCache | None = None,
+    ) -> None:
         #: The whole site: config, topics, papers newest first, digests newest first.
         self.site = site
         #: Each paper's related papers, by slug, best first.
@@ -69,6 +134,13 @@ class PageRenderer:
         self.cite_keys = cite.bibtex_keys(site.papers)
         #: Every page yielded so far in this build, in order (the sitemap, built last, lists them).
         self.built: list[Page] = []
+        #: Where rendered pages are kept between builds; None renders every page, at once.
+        self.cache = cache
+        #: Whether the running builder's pages may come from the cache and be rendered later (only the
+        #: built-in builders: a plugin's template may read things its variables do not show).
+        self.caching = False
+        #: The pages left to render, in order (`render_pages` renders them, in parallel when many).
+        self.pending: list[Page] = []
 
     def absolute(self, url: str) -> str | None:
         """`url` (relative to the site root) as a full URL, or None when the site has no base URL."""
@@ -102,7 +174,36 @@ class PageRenderer:
             values["root"] = self.base_url  # served at any depth: only absolute links work there
         values.update(_as_mapping(variables))
         loaded = self.env.get_template(template) if isinstance(template, str) else template
-        return Page(path, loaded.render(values))
+        if not self.caching or self.cache is None or not isinstance(template, str):
+            return Page(path, loaded.render(values))
+        return self._cached(path, ("render", path, template, values), lambda: loaded.render(values))
+
+    def render_keyed(self, url: str, inputs: Any, make: Callable[[], Page]) -> Page:
+        """The page at `url` that `make` renders, when everything it depends on besides what all pages
+        share is in `inputs`: a cached page is then found without even preparing its variables."""
+        path = urls.file_of(url)
+        if not self.caching or self.cache is None:
+            return make()
+        return self._cached(path, ("keyed", path, inputs), lambda: self._now(make))
+
+    def _cached(self, path: str, inputs: Any, render: Callable[[], str]) -> Page:
+        assert self.cache is not None
+        key = self.cache.key(inputs)
+        if key is not None:
+            stored = self.cache.lookup(key)
+            if stored is not None:
+                return Page.from_cache(path, key, stored)
+        page = Page.pending(path, key, render)
+        self.pending.append(page)
+        return page
+
+    def _now(self, make: Callable[[], Page]) -> str:
+        """Run `make` with caching off, so the page it renders is rendered there and then."""
+        caching, self.caching = self.caching, False
+        try:
+            return make().text
+        finally:
+            self.caching = caching
 
 
 def _as_mapping(variables: Any) -> Mapping[str, Any]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from generator import cite, urls
 from generator.markdown import snippet
-from generator.model import Link, SitePaper, clean_arxiv_id
+from generator.model import Link, Site, SitePaper, clean_arxiv_id
 from generator.pages.base import Head, Page, PageRenderer
 from generator.search.query import author_query
 
@@ -77,28 +78,41 @@ def _same_arxiv_paper(url: str, arxiv: str | None) -> bool:
 
 
 def papers(renderer: PageRenderer) -> Iterator[Page]:
-    # Previous/next walk each paper's first digest in its own order: its ranking, unranked papers after.
-    digests = renderer.site.digests
-    position = {day: {p.slug: i for i, p in enumerate(listed)} for day, listed in digests.items()}
     for paper in renderer.site.papers:
-        in_digest = renderer.site.digests.get(paper.date, [])
-        at = position.get(paper.date, {}).get(paper.slug, 0)
-        yield _paper_page(
-            renderer,
-            paper,
-            previous=in_digest[at - 1] if at > 0 else None,
-            following=in_digest[at + 1] if at + 1 < len(in_digest) else None,
+        previous, following = neighbours(renderer.site, paper)
+        related = [renderer.by_slug[s] for s in renderer.related.get(paper.slug, []) if s in renderer.by_slug]
+        # Everything a paper page shows beyond what all pages share: found in the cache without
+        # preparing its variables (authors' search links, BibTeX, meta tags), the costly part.
+        inputs = (paper, previous, following, related, renderer.cite_keys[paper.slug])
+        yield renderer.render_keyed(
+            urls.paper(paper.slug),
+            inputs,
+            partial(paper_page, renderer, paper, previous, following, related),
         )
 
 
-def _paper_page(
-    renderer: PageRenderer, paper: SitePaper, previous: SitePaper | None, following: SitePaper | None
+def neighbours(site: Site, paper: SitePaper) -> tuple[SitePaper | None, SitePaper | None]:
+    """The papers before and after `paper` in its first digest, in that digest's own order (its ranking,
+    unranked papers after)."""
+    in_digest = site.digests.get(paper.date, [])
+    positions = site.positions(paper.date)
+    at = positions.get(paper.slug, 0)
+    previous = in_digest[at - 1] if at > 0 else None
+    following = in_digest[at + 1] if at + 1 < len(in_digest) else None
+    return previous, following
+
+
+def paper_page(
+    renderer: PageRenderer,
+    paper: SitePaper,
+    previous: SitePaper | None,
+    following: SitePaper | None,
+    related: list[SitePaper],
 ) -> Page:
     url = urls.paper(paper.slug)
     page_url = renderer.absolute(url)
     config = renderer.site.config
     authors = [author_link(name) for name in paper.authors]
-    related = [renderer.by_slug[s] for s in renderer.related.get(paper.slug, []) if s in renderer.by_slug]
     variables = PaperVars(
         paper=paper,
         authors_shown=authors[:AUTHORS_SHOWN],

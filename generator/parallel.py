@@ -1,0 +1,65 @@
+"""Work spread over the machine's cores: forked worker processes that inherit the build's memory.
+
+Rendering ten thousand pages or parsing ten thousand files is CPU-bound Python, so threads do not help
+and the work goes to processes. They are forked after the build has loaded what the work needs, so a
+task is just a number (the item to do) and nothing large is pickled to the workers. Workers die with the
+build (see `die_with_parent`). Small batches run in this process: starting workers costs more than it
+saves below a few hundred items, and `digest serve`'s rebuilds of a few pages never fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from generator.search.shards import die_with_parent
+
+T = TypeVar("T")
+
+#: Items below which the work is done in this process.
+MIN_PARALLEL = 400
+#: Items a worker takes at a time: few round trips, yet the two workers finish close together.
+CHUNK = 32
+
+_task: Callable[[int], Any] | None = None  # what the forked workers run, set just before forking
+
+
+def cpu_workers() -> int:
+    """Worker processes to use: the cores this process may run on, or DIGEST_WORKERS when set (1 turns
+    parallel work off)."""
+    wanted = os.environ.get("DIGEST_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_all(
+    task: Callable[[int], T], count: int, *, minimum: int | None = None, chunk: int = CHUNK
+) -> Iterator[tuple[int, T]]:
+    """`(i, task(i))` for every i in range(count), in any order: in forked workers when there are at
+    least `minimum` items (MIN_PARALLEL: items are small) and more than one core (and fork exists), else
+    here, in order."""
+    global _task
+    workers = cpu_workers()
+    least = MIN_PARALLEL if minimum is None else minimum
+    if workers <= 1 or count < max(least, 2) or "fork" not in multiprocessing.get_all_start_methods():
+        for index in range(count):
+            yield index, task(index)
+        return
+    _task = task
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            yield from pool.imap_unordered(_run, range(count), chunksize=chunk)
+    finally:
+        _task = None
+
+
+def _run(index: int) -> tuple[int, Any]:
+    assert _task is not None
+    return index, _task(index)
