@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from generator.content import FIELD_ORDER, parse_content_text, read_content_file
 from generator.errors import DigestError
-from generator.ingest.store import _load_manifest, load_store
+from generator.ingest.store import load_manifest, load_store
 from generator.site import load_config, load_site, validate_paper
 from generator.topics import load_topics
 
@@ -230,7 +230,7 @@ def test_topics_yml_loads_or_fails_in_one_line(data: bytes) -> None:
 @fuzz_settings(200)
 @given(st.one_of(mutated("manifest"), ARBITRARY.map(lambda t: t.encode("utf-8", "surrogatepass"))))
 def test_ingested_yml_loads_or_fails_in_one_line(data: bytes) -> None:
-    load_file("ingested.yml", data, _load_manifest)
+    load_file("ingested.yml", data, load_manifest)
 
 
 @fuzz_settings(120)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.atomic import atomic_write
+from generator.cache import cache_dir_beside
 from generator.content import ContentFile
 from generator.fetch.arxiv import query_url
 from generator.fetch.http import HttpClient
@@ -85,7 +86,7 @@ class ResponseCache:
 
 def cache_folder(content_dir: Path) -> Path:
     """Where enrich keeps answers: `.cache/enrich/` in the site folder, beside the build's cache."""
-    return content_dir.parent / ".cache" / "enrich"
+    return cache_dir_beside(content_dir) / "enrich"
 
 
 def is_bare(content: ContentFile) -> bool:

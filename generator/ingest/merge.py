@@ -113,7 +113,9 @@ def plan_digest(
             already.file,
             already=already,
         )
-        plan.changes = [FileChange("unchanged", p.title, reason="digest already ingested") for p in papers]
+        titles = [p.title for p in papers] or [""] * already.papers  # not parsed: the count on record
+        plan.changes = [FileChange("unchanged", title, reason="digest already ingested") for title in titles]
+        plan.format = already.format
         return plan
     name, copy_to = digest_copy_target(store, source, digest_date)
     plan = DigestPlan(source, fmt, digest_date, date_rule, name, copy_to=copy_to)

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.errors import InputError
+from generator.cache import cache_dir_beside
+from generator.cache.fingerprint import code_fingerprint
+from generator.cache.papers import read_index
+from generator.errors import ContentError, InputError
 from generator.ingest.dates import resolve_date
 from generator.ingest.detect import choose_format
 from generator.ingest.merge import DigestPlan, FileChange, apply, plan_digest
 from generator.ingest.normalize import normalize_digest
 from generator.ingest.source import DigestSource, load_source
-from generator.ingest.store import ContentStore, load_store
+from generator.ingest.store import MANIFEST_NAME, ContentStore, load_manifest, load_store
 from generator.ingest.transaction import interrupted_ingest, writing
 from generator.lock import folder_lock
 from generator.model import Paper
@@ -49,6 +52,9 @@ class _Read:
     #: The file's (mtime, size) when read: a digest in content/digests/ that another writer replaced
     #: before this one got the lock is read again, so the plan matches the file the manifest will name.
     stamp: tuple[int, int] | None
+    #: Not parsed: its text was already listed in ingested.yml when it was read (`make site` passes
+    #: every digest of content/digests/ each time). Parsed after all if the lock finds it unlisted.
+    known: bool = False
 
 
 def ingest_files(
@@ -70,16 +76,20 @@ def ingest_files(
     today = today or date.today()
     topics = _topics(content_dir)
     pending = pending or {}
+    listed = _listed_digests(content_dir)
 
-    def read(path: Path) -> _Read:
-        return _read(path, fmt, date_override, today, topics, pending.get(path))
+    def read(path: Path, skip: frozenset[str] = frozenset()) -> _Read:
+        return _read(path, fmt, date_override, today, topics, pending.get(path), skip)
 
-    digests = [read(path) for path in paths]
+    digests = [read(path, listed) for path in paths]
     if dry_run:
+        digests = [read(d.source.path) if d.known else d for d in digests]
         return _dry_run(content_dir, digests, topics, progress)
     with writing(content_dir) as repaired:
-        digests = [read(d.source.path) if _changed_since_read(d) else d for d in digests]
-        store = load_store(content_dir)
+        store = load_store(content_dir, known=read_index(cache_dir_beside(content_dir), code_fingerprint()))
+        digests = [
+            read(d.source.path) if _changed_since_read(d) or _unlisted(store, d) else d for d in digests
+        ]
         plans = [_plan(store, digest, topics, content_dir, progress) for digest in digests]
         apply(store, plans, progress)
     note = repaired.note(content_dir)
@@ -90,10 +100,18 @@ def ingest_files(
 
 
 def _read(
-    path: Path, fmt: str, date_override: date | None, today: date, topics: list[Topic], text: str | None
+    path: Path,
+    fmt: str,
+    date_override: date | None,
+    today: date,
+    topics: list[Topic],
+    text: str | None,
+    skip: frozenset[str] = frozenset(),
 ) -> _Read:
     stamp = _stamp(path) if text is None else None
     source = DigestSource.from_text(text, path) if text is not None else load_source(path)
+    if source.sha256 in skip:
+        return _Read(source, fmt, [], today, "", [], [], 0, text, stamp, known=True)
     module = choose_format(fmt, source.head, path)
     parsed = normalize_digest(module.parse(source))
     if not parsed.papers:
@@ -148,6 +166,20 @@ def _dry_run(
     if interrupted is not None and plans:
         plans[0].warnings.append(f"{content_dir}: {interrupted}; this plan does not count it")
     return plans
+
+
+def _listed_digests(content_dir: Path) -> frozenset[str]:
+    """The text hashes ingested.yml lists now, read without the lock: only to skip parsing digests that
+    are surely already in (what the lock then finds decides; a broken file just means no skipping)."""
+    try:
+        return frozenset(entry.sha256 for entry in load_manifest(content_dir / MANIFEST_NAME))
+    except (ContentError, OSError):
+        return frozenset()
+
+
+def _unlisted(store: ContentStore, digest: _Read) -> bool:
+    """A digest skipped as already ingested that the manifest no longer lists (edited meanwhile)."""
+    return digest.known and store.find_ingested(digest.source.sha256) is None
 
 
 def _changed_since_read(digest: _Read) -> bool:

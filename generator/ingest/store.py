@@ -9,6 +9,7 @@ reported at its line rather than half-trusted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,16 @@ from typing import Any
 
 import yaml
 
-from generator.content import ContentFile, is_iso_date, read_content_file, read_text
+from generator.cache.papers import paper_key
+from generator.content import (
+    ContentFile,
+    decode_text,
+    is_iso_date,
+    parse_content_text,
+    read_bytes,
+    read_content_file,
+    read_text,
+)
 from generator.errors import ContentError
 from generator.model import ARXIV_ID_RE, Paper, title_key
 from generator.names import content_files
@@ -51,12 +61,46 @@ class ManifestEntry:
         }
 
 
+class PaperFiles(MutableMapping[str, ContentFile]):
+    """Paper files by id, each parsed when first asked for. A file the build cache already knows (same
+    path and bytes, see `generator.cache.papers`) is filed under its id, arXiv id and title without
+    being parsed: a day's ingest into ten thousand papers then parses only the few files it updates."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, ContentFile | Path] = {}
+
+    def __getitem__(self, paper_id: str) -> ContentFile:
+        found = self._files[paper_id]
+        if isinstance(found, Path):
+            found = self._files[paper_id] = read_content_file(found)
+        return found
+
+    def __setitem__(self, paper_id: str, content: ContentFile | Path) -> None:
+        self._files[paper_id] = content
+
+    def __delitem__(self, paper_id: str) -> None:
+        del self._files[paper_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._files
+
+    def path_of(self, paper_id: str) -> Path:
+        found = self._files[paper_id]
+        return found if isinstance(found, Path) else found.path
+
+
 @dataclass
 class ContentStore:
     """content/ as ingest sees it; `papers_by_id` and `slugs` include what is planned but not written."""
 
     root: Path
-    papers_by_id: dict[str, ContentFile] = field(default_factory=dict)
+    papers_by_id: PaperFiles = field(default_factory=PaperFiles)
     ids_by_arxiv: dict[str, str] = field(default_factory=dict)
     ids_by_title: dict[str, str] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
@@ -88,6 +132,15 @@ class ContentStore:
         if isinstance(title, str):
             self.ids_by_title.setdefault(title_key(title), paper_id)
 
+    def remember_known(self, path: Path, paper_id: str, arxiv: str | None, title: str) -> None:
+        """Record a paper file from what the build cache knows of it; it is parsed only if used."""
+        self.papers_by_id[paper_id] = path
+        if arxiv:
+            self.ids_by_arxiv.setdefault(arxiv, paper_id)
+        elif ARXIV_ID_RE.fullmatch(paper_id):
+            self.ids_by_arxiv.setdefault(paper_id, paper_id)
+        self.ids_by_title.setdefault(title_key(title), paper_id)
+
     def find(self, paper: Paper) -> ContentFile | None:
         """The file of the same paper: by id, then arXiv id, then normalised title. A title match between
         two papers that both have arXiv ids, different ones, is two papers (titles repeat; ids do not)."""
@@ -109,28 +162,34 @@ class ContentStore:
         return MANIFEST_HEADER + dump_yaml({"digests": [e.as_dict() for e in entries]})
 
 
-def load_store(root: Path) -> ContentStore:
+def load_store(root: Path, known: Mapping[str, tuple[str, str | None, str]] | None = None) -> ContentStore:
     """Read every paper's front matter and the manifest; a broken file stops ingest before it writes.
-    Editors' lock, swap and backup files beside the papers are not papers."""
+    Editors' lock, swap and backup files beside the papers are not papers. `known` maps a file's
+    `paper_key` to the (id, arXiv id, title) a build found in it: such a file is not parsed now."""
     store = ContentStore(root=root)
     for folder in (store.papers_dir, store.digests_dir):
         if folder.exists() and not folder.is_dir():
             raise ContentError(f"is a file, not a folder: content/{folder.name}/ must be a folder", folder)
     for path in content_files(store.papers_dir, ".md"):
-        content = read_content_file(path)
-        paper_id = content.meta.get("id")
+        raw = read_bytes(path)
+        seen = known.get(paper_key(path.relative_to(root).as_posix(), raw)) if known else None
+        content = parse_content_text(decode_text(raw, path), path) if seen is None else None
+        paper_id = content.meta.get("id") if content is not None else seen[0] if seen else None
         if not isinstance(paper_id, str) or not paper_id.strip():
             raise ContentError("front matter has no 'id' (a non-empty string)", path, 2)
         if paper_id in store.papers_by_id:
-            other = store.papers_by_id[paper_id].path.name
+            other = store.papers_by_id.path_of(paper_id).name
             raise ContentError(f"id {paper_id!r} is also used by {other}; ids must be unique", path, 2)
-        store.remember(content)
+        if content is not None:
+            store.remember(content)
+        elif seen is not None:
+            store.remember_known(path, *seen)
         store.slugs.add(path.stem)
-    store.manifest = _load_manifest(store.manifest_path)
+    store.manifest = load_manifest(store.manifest_path)
     return store
 
 
-def _load_manifest(path: Path) -> list[ManifestEntry]:
+def load_manifest(path: Path) -> list[ManifestEntry]:
     """The entries of ingested.yml, each checked. An entry whose digest file is gone is kept: the copy
     may be deleted by hand, and the entry is what stops the digest from being ingested again."""
     if not path.exists():
