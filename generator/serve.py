@@ -6,9 +6,15 @@ exactly what `digest build` writes. The script is a file the server answers itse
 not inline code, because the pages' Content-Security-Policy allows no inline script. Building is the
 build's job; this module only decides *when* to build.
 
+Changes come as file notifications (`generator.watch`, no polling), and the news of a new build is
+pushed to the open pages: the script opens a Server-Sent Events stream (`/__livereload` asked for
+`text/event-stream`), which says the current build generation when it connects and again after every
+good build; a page served with another generation reloads itself.
+
 Even on 127.0.0.1 the server must not be held by clients that connect and say nothing (a browser's
 preconnects, a stuck tool): every connection has a socket timeout, and at the cap of open connections
 the one idle longest (no request line yet) is closed to make room, so a real request is answered at once.
+The event streams are long-lived on purpose: they have a cap of their own and never count as idle.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import mimetypes
-import os
+import select
 import socket
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import TCPServer
@@ -33,33 +40,64 @@ import click
 from generator import urls
 from generator.assets import SiteFolder
 from generator.errors import DigestError, error_lines, report
-from generator.names import is_ignored_name
+from generator.watch import Watcher
 
-LIVERELOAD_PATH = "/__livereload"  # answers the current build generation, as text
+#: The build generation: an event stream for EventSource (`Accept: text/event-stream`), else as text.
+LIVERELOAD_PATH = "/__livereload"
 LIVERELOAD_SCRIPT_PATH = "/__livereload.js"
 #: Seconds a connection may stay silent (before its request, or while a response is being read).
 CONNECTION_TIMEOUT = 15.0
 #: Open connections at once; at the cap the longest idle one is closed (browsers open about six).
 MAX_CONNECTIONS = 64
-# Polls once a second and reloads when the build generation differs from the one the page was served
-# with (its script tag's data-generation); while the server is gone it backs off to one request every
-# 30 s instead of hammering.
+#: Open event streams at once (one per visible tab), apart from MAX_CONNECTIONS; past it: 503.
+MAX_STREAMS = 64
+#: Seconds between the comment lines that keep an event stream from looking dead to proxies and tools.
+KEEPALIVE = 15.0
+#: Seconds a stream's thread sleeps at most between looks at its client (gone?) and the keep-alive clock;
+#: a new build and stop() wake it at once.
+_STREAM_CHECK = 0.5
+#: What EventSource waits (ms) before reconnecting to a server that went away (its default is ~3 s).
+_RETRY_MS = 1000
+# Listens to the event stream and reloads when the build generation differs from the one the page was
+# served with (its script tag's data-generation): within one server it only grows, and after a restart
+# of `digest serve` a different number means the page is from another run. The stream is opened only
+# while the tab is visible: a browser allows six connections to one host, and a stream holds one for
+# good, so hidden tabs let theirs go and, on coming back, hear the current generation when they
+# reconnect. While the server is gone EventSource reconnects by itself (every second); only a refusal
+# (the server's cap) closes it, and then the script tries again every 30 s.
 LIVERELOAD_JS = """\
 (function () {
   "use strict";
   var script = document.currentScript;
   var served = script ? script.getAttribute("data-generation") : "";
-  var delay = 1000;
-  function poll() {
-    fetch("@PATH@", { cache: "no-store" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
-      .then(function (text) {
-        if (/^\\d+$/.test(text) && text !== served) window.location.reload();
-        delay = 1000;
-      }, function () { delay = Math.min(2 * delay, 30000); })
-      .then(function () { window.setTimeout(poll, delay); });
+  var source = null;
+  var retry = 0;
+  function disconnect() {
+    if (source) source.close();
+    source = null;
   }
-  window.setTimeout(poll, delay);
+  function connect() {
+    if (source || !window.EventSource || document.visibilityState === "hidden") return;
+    var own = source = new EventSource("@PATH@");
+    own.addEventListener("reload", function (event) {
+      if (/^\\d+$/.test(event.data) && event.data !== served) {
+        disconnect();
+        window.location.reload();
+      }
+    });
+    own.addEventListener("error", function () {
+      if (own.readyState !== EventSource.CLOSED || source !== own) return;
+      source = null;
+      window.clearTimeout(retry);
+      retry = window.setTimeout(connect, 30000);
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") disconnect(); else connect();
+  });
+  window.addEventListener("pagehide", disconnect);
+  window.addEventListener("pageshow", connect);
+  connect();
 })();
 """.replace("@PATH@", LIVERELOAD_PATH)
 _RELOAD_TAG = (
@@ -80,14 +118,27 @@ class BuildResultLike(Protocol):
 
 
 Builder = Callable[[Path, Path], BuildResultLike]
-Snapshot = dict[str, tuple[int, int]]
 
 
-def _build_site(content_dir: Path, out_dir: Path) -> BuildResultLike:
-    """The real build, imported late so this module (and its tests) do not load the whole pipeline."""
-    from generator.build import build_site
+class _RealBuilder:
+    """The real build, imported late so this module (and its tests) do not load the whole pipeline. It
+    keeps what one build learned for the next (parsed papers, what pages were rendered from), so an
+    edited paper's page can be shown before the full rebuild (`generator.preview`)."""
 
-    return build_site(content_dir, out_dir)
+    def __init__(self) -> None:
+        from generator.build import BuildMemory
+
+        self.memory = BuildMemory()
+
+    def __call__(self, content_dir: Path, out_dir: Path) -> BuildResultLike:
+        from generator.build import build_site
+
+        return build_site(content_dir, out_dir, memory=self.memory)
+
+    def preview(self, content_dir: Path, out_dir: Path, changed: Set[Path]) -> list[str]:
+        from generator.preview import preview_papers
+
+        return preview_papers(self.memory, content_dir, out_dir, sorted(changed))
 
 
 def content_type(path: Path) -> str:
@@ -128,40 +179,6 @@ def default_watch_dirs(content_dir: Path) -> list[Path]:
     return SiteFolder.of(content_dir).watch_dirs()
 
 
-def snapshot(dirs: Sequence[Path], exclude: Path | None = None) -> Snapshot:
-    """(mtime, size) of every file under `dirs`: stdlib polling, no watcher library or OS-specific API.
-
-    Hidden folders (the build's temp folders), hidden and editor files (`names.is_ignored_name`: vim's
-    swap files and `4913` probe, emacs' `.#` locks and `~` backups, so saving a file rebuilds once) and
-    `exclude` (the output folder and its temp siblings, should it sit inside a watched folder) are skipped
-    so a build never triggers itself.
-    """
-    skip = exclude.resolve() if exclude is not None else None
-    found: Snapshot = {}
-    for top in dirs:
-        for folder, subdirs, files in os.walk(top):
-            subdirs[:] = [
-                d for d in subdirs if not d.startswith(".") and not _is_output(Path(folder, d), skip)
-            ]
-            for name in files:
-                if is_ignored_name(name):
-                    continue
-                path = os.path.join(folder, name)
-                try:
-                    st = os.stat(path)
-                except OSError:  # deleted between the listing and the stat: the next poll sees it
-                    continue
-                found[path] = (st.st_mtime_ns, st.st_size)
-    return found
-
-
-def _is_output(folder: Path, out: Path | None) -> bool:
-    if out is None:
-        return False
-    real = folder.resolve()
-    return real == out or (real.parent == out.parent and real.name.startswith(out.name))
-
-
 def _display(path: Path) -> str:
     return f"{_shown(path).rstrip('/')}/"
 
@@ -186,17 +203,26 @@ def _shown(path: Path) -> str:
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    """One thread per connection, with a socket timeout and at most `max_connections` open at once."""
+    """One thread per connection, with a socket timeout and at most `max_connections` open at once.
+
+    A connection that turns into an event stream leaves that count for one of its own (`max_streams`):
+    it is long-lived by design, so it must neither be closed as idle nor fill the places of requests.
+    """
 
     daemon_threads = True
     request_queue_size = 128  # a burst of connections (many tabs reloading) must not overflow the backlog
     site: DevServer
 
-    def __init__(self, address: tuple[str, int], *, connection_timeout: float, max_connections: int) -> None:
+    def __init__(
+        self, address: tuple[str, int], *, connection_timeout: float, max_connections: int, max_streams: int
+    ) -> None:
         self.connection_timeout = connection_timeout
         self.max_connections = max(1, max_connections)
+        self.max_streams = max(0, max_streams)
         # Open connections, oldest first, with whether they have sent their request line yet (busy).
         self._open: dict[socket.socket, bool] = {}
+        # Open event streams, with the thread serving each (stop() waits for them).
+        self._streams: dict[socket.socket, threading.Thread] = {}
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -222,6 +248,7 @@ class _HTTPServer(ThreadingHTTPServer):
         finally:
             with self._open_lock:
                 self._open.pop(request, None)
+                self._streams.pop(request, None)
 
     def mark_busy(self, request: Any) -> None:
         """The connection sent its request line: it is served, no longer a candidate for closing."""
@@ -229,9 +256,26 @@ class _HTTPServer(ThreadingHTTPServer):
             if request in self._open:
                 self._open[request] = True
 
+    def begin_stream(self, request: Any) -> bool:
+        """Move a connection from the open ones to the event streams; False at the streams' cap."""
+        with self._open_lock:
+            if len(self._streams) >= self.max_streams:
+                return False
+            self._open.pop(request, None)
+            self._streams[request] = threading.current_thread()
+            return True
+
     def open_connections(self) -> int:
         with self._open_lock:
             return len(self._open)
+
+    def open_streams(self) -> int:
+        with self._open_lock:
+            return len(self._streams)
+
+    def stream_threads(self) -> list[threading.Thread]:
+        with self._open_lock:
+            return list(self._streams.values())
 
     def _admit(self, request: socket.socket) -> bool:
         """Make room for a new connection: at the cap, close the oldest one that has not said anything;
@@ -257,7 +301,7 @@ class _HTTPServer(ThreadingHTTPServer):
         """Close the listening socket and every open connection, so no handler waits out its timeout."""
         super().server_close()
         with self._open_lock:
-            connections, self._open = list(self._open), {}
+            connections, self._open = [*self._open, *self._streams], {}
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
@@ -287,14 +331,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(with_body=False)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: a request line per poll would bury the rebuild messages the user is watching for."""
+        """Quiet: a request line per page and asset would bury the rebuild messages the user watches for."""
 
     def _respond(self, with_body: bool) -> None:
         site = self.server.site
         path, _, query = self.path.partition("?")
         path = path.partition("#")[0]
         if path == LIVERELOAD_PATH:
-            self._send(200, "text/plain; charset=utf-8", str(site.generation).encode(), with_body)
+            if "text/event-stream" in self.headers.get("Accept", ""):
+                self._stream(with_body)
+            else:  # a tool, or a tab still running the older polling script
+                self._send(200, "text/plain; charset=utf-8", str(site.generation).encode(), with_body)
             return
         if path == LIVERELOAD_SCRIPT_PATH:
             self._send(200, "text/javascript; charset=utf-8", LIVERELOAD_JS.encode(), with_body)
@@ -318,6 +365,39 @@ class _Handler(BaseHTTPRequestHandler):
             data = inject_reload(data, site.generation)
         self._send(status, content_type(target), data, with_body)
 
+    def _stream(self, with_body: bool) -> None:
+        """The event stream: `event: reload` with the current generation at once, then after each good
+        build, and a comment line every `keepalive` seconds; until the client leaves or the server stops."""
+        site = self.server.site
+        if not self.server.begin_stream(self.request):
+            self._send(503, "text/plain; charset=utf-8", b"too many live-reload streams\n", with_body)
+            return
+        threading.current_thread().name = "digest-serve-stream"  # so tests can tell that stop() ends it
+        self.close_connection = True  # HTTP/1.0 without a length: the body ends when the connection does
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not with_body:
+            return
+        sent, retry, last_write = -1, f"retry: {_RETRY_MS}\n", time.monotonic()
+        try:
+            while True:
+                generation = site.wait_for_generation(sent, timeout=min(_STREAM_CHECK, site.keepalive))
+                if generation is None:  # stop()
+                    return
+                now = time.monotonic()
+                if generation != sent:
+                    self.wfile.write(f"{retry}event: reload\ndata: {generation}\n\n".encode())
+                    sent, retry, last_write = generation, "", now
+                elif now - last_write >= site.keepalive:
+                    self.wfile.write(b": keep-alive\n\n")
+                    last_write = now
+                elif _client_left(self.request):
+                    return
+        except (ConnectionError, TimeoutError):  # the tab was closed or reloaded mid-write
+            return
+
     def _send(self, status: int, ctype: str, data: bytes, with_body: bool, location: str = "") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -330,10 +410,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
+def _client_left(conn: socket.socket) -> bool:
+    """True when the client of an event stream closed its end. It sends nothing after its request, so
+    a readable socket means EOF (or a reset); anything else it might send is left unread."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
 class DevServer:
     """The HTTP server plus the watcher, so tests can run one on port 0 in threads and stop it cleanly.
 
     Binding happens in the constructor: a busy port fails at once (as OSError), before any build.
+    `poll_interval` is only how often the HTTP loop looks for stop() (at most 0.1 s); files are not
+    polled. `keepalive` is the seconds between the event streams' comment lines.
     """
 
     def __init__(
@@ -349,19 +441,25 @@ class DevServer:
         echo: Callable[..., Any] = click.echo,
         connection_timeout: float = CONNECTION_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        max_streams: int = MAX_STREAMS,
+        keepalive: float = KEEPALIVE,
     ) -> None:
         self.content_dir, self.out_dir = Path(content_dir), Path(out_dir)
-        self.builder = builder or _build_site
+        self.builder = builder or _RealBuilder()
         self.watch_dirs = list(watch_dirs) if watch_dirs is not None else default_watch_dirs(self.content_dir)
         self.poll_interval = poll_interval
         self.echo = echo
-        self.generation = 0  # bumped after each good build; read by /__livereload and the pages' script
+        self.keepalive = keepalive
+        self.generation = 0  # bumped after each good build; told to the pages (script tag, event stream)
+        self._generation_changed = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._watcher: Watcher | None = None
         self._closed = False
         self._httpd = _HTTPServer(
-            (host, port), connection_timeout=connection_timeout, max_connections=max_connections
-        )
+            (host, port), connection_timeout=connection_timeout, max_connections=max_connections,
+            max_streams=max_streams,
+        )  # fmt: skip
         self._httpd.site = self
 
     @property
@@ -371,20 +469,50 @@ class DevServer:
 
     @property
     def open_connections(self) -> int:
-        """Connections the server holds right now (for tests and curious users)."""
+        """Connections the server holds right now, event streams apart (for tests and curious users)."""
         return self._httpd.open_connections()
 
-    def build(self, verb: str = "rebuilt") -> DigestError | None:
-        """Run the builder once; the user's content errors are returned (to report), anything else raises."""
+    @property
+    def open_streams(self) -> int:
+        """Live-reload event streams open right now (about one per visible tab)."""
+        return self._httpd.open_streams()
+
+    def build(self, verb: str = "rebuilt", changed: Set[Path] | None = None) -> DigestError | None:
+        """Run the builder once; the user's content errors are returned (to report), anything else raises.
+
+        `changed`: the files and folders that changed since the last build (None: unknown, e.g. the first
+        build). When they are edits of existing papers, their own pages are re-rendered and shown first
+        (the tab reloads at once), then the whole site is rebuilt as `digest build` would.
+        """
+        preview = getattr(self.builder, "preview", None)
+        if changed and preview is not None:
+            shown = preview(self.content_dir, self.out_dir, changed)
+            if shown:
+                self._bump()
+                self.echo(f"showed {len(shown)} edited page(s) at once; rebuilding the site")
         try:
             result = self.builder(self.content_dir, self.out_dir)
         except DigestError as exc:
             return exc
-        self.generation += 1  # only the watcher thread (or the first build, before it starts) writes this
+        self._bump()
         self.echo(f"{verb} {result.pages} pages in {result.seconds:.2f}s")
         for warning in getattr(result, "warnings", ()):
             self.echo(f"  warning: {warning}", err=True)
         return None
+
+    def _bump(self) -> None:
+        """A new version of the site is being served: tell the pages (only one build runs at a time)."""
+        with self._generation_changed:
+            self.generation += 1
+            self._generation_changed.notify_all()  # the event streams send it at once
+
+    def wait_for_generation(self, seen: int, timeout: float) -> int | None:
+        """The generation once it differs from `seen`, or after `timeout` seconds; None once stopping."""
+        with self._generation_changed:
+            self._generation_changed.wait_for(
+                lambda: self._stop.is_set() or self.generation != seen, timeout=timeout
+            )
+            return None if self._stop.is_set() else self.generation
 
     def report(self, error: BaseException, suffix: str = "") -> None:
         """Print a failed build the way the CLI does: `digest: error: ...`, one line per problem."""
@@ -423,16 +551,24 @@ class DevServer:
             self.stop()
 
     def stop(self) -> None:
-        """Stop serving and watching, close the socket and join the threads; safe to call twice."""
+        """Stop serving, watching and streaming, close the socket and join the threads; safe to call twice.
+        A rebuild under way is waited for (up to 5 s)."""
         if self._closed:
             return
         self._closed = True
         self._stop.set()
+        with self._generation_changed:
+            self._generation_changed.notify_all()  # the event streams end now
+        if self._watcher is not None:
+            self._watcher.stop(wait=False)  # it winds down while the HTTP loop does
         if any(t.name == "digest-serve-http" for t in self._threads):
             self._httpd.shutdown()
         self._httpd.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        if self._watcher is not None:
+            self._watcher.stop()
+        deadline = time.monotonic() + 5
+        for thread in [*self._threads, *self._httpd.stream_threads()]:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> DevServer:
         return self
@@ -441,31 +577,21 @@ class DevServer:
         self.stop()
 
     def _start_watcher(self) -> None:
-        # The first snapshot is taken here, not in the thread, so no change made after start() is missed.
-        last = snapshot(self.watch_dirs, self.out_dir)
-        watcher = threading.Thread(target=self._watch, args=(last,), name="digest-serve-watch", daemon=True)
-        watcher.start()
-        self._threads.append(watcher)
+        """Watch in threads of its own; returns once the OS watches are in place, so that no change made
+        after start() is missed."""
+        self._watcher = Watcher(
+            self.watch_dirs, self._rebuild, exclude=self.out_dir,
+            warn=lambda line: self.echo(f"digest: warning: {line}", err=True),
+        ).start()  # fmt: skip
 
-    def _watch(self, last: Snapshot) -> None:
-        while not self._stop.wait(self.poll_interval):
-            try:
-                current = snapshot(self.watch_dirs, self.out_dir)
-                if current == last:
-                    continue
-                while not self._stop.wait(self.poll_interval):  # debounce: stable for one interval
-                    settled = snapshot(self.watch_dirs, self.out_dir)
-                    if settled == current:
-                        break
-                    current = settled
-                else:
-                    return
-                last = current
-                error = self.build()
-                if error is not None:
-                    self.report(error, " (still serving the previous build)")
-            except Exception as exc:  # a bug in the build must not end watching: say so and go on
-                self.report(exc, " (still serving the previous build; run digest build for the traceback)")
+    def _rebuild(self, changed: frozenset[Path]) -> None:
+        """The watcher's callback (one call at a time, with everything that changed since the last)."""
+        try:
+            error = self.build(changed=changed)
+            if error is not None:
+                self.report(error, " (still serving the previous build)")
+        except Exception as exc:  # a bug in the build must not end watching: say so and go on
+            self.report(exc, " (still serving the previous build; run digest build for the traceback)")
 
 
 def serve(

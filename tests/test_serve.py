@@ -150,12 +150,14 @@ def generation(site: Running) -> str:
 @contextmanager
 def running_site(tmp_path: Path, poll_interval: float = 0.02, **options: Any) -> Iterator[Running]:
     """A built site served in threads; on exit the server is stopped and its threads are gone.
-    `options` go to DevServer (connection_timeout, max_connections)."""
+    `poll_interval`: how soon the HTTP loop notices stop(); `out`: the output folder (default: beside
+    the content); other `options` go to DevServer (connection_timeout, max_connections, max_streams,
+    keepalive)."""
     content = tmp_path / "content"
     content.mkdir()
     (content / "title.txt").write_text("First", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
-    out, echo, builder = tmp_path / "site", Echo(), FakeBuilder()
+    out, echo, builder = options.pop("out", tmp_path / "site"), Echo(), FakeBuilder()
     server = DevServer(
         content, out, builder=builder, watch_dirs=[content], poll_interval=poll_interval, echo=echo, **options
     )
@@ -224,7 +226,8 @@ def test_live_reload_script_only_in_served_html(site: Running) -> None:
 def test_live_reload_script_is_served_by_the_server(site: Running) -> None:
     status, headers, body, _ = fetch(site.url("/__livereload.js"))
     assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
-    assert b'fetch("/__livereload"' in body and b"data-generation" in body and b"location.reload()" in body
+    assert b'new EventSource("/__livereload")' in body  # pushed to, not polling
+    assert b"data-generation" in body and b"location.reload()" in body and b"fetch(" not in body
     assert not (site.out / "__livereload.js").exists()
 
 
@@ -306,22 +309,20 @@ def test_unexpected_build_bug_does_not_stop_the_watcher(site: Running) -> None:
 )
 def test_editor_temp_and_hidden_files_do_not_trigger_a_rebuild(site: Running, name: str) -> None:
     (site.content / name).write_text("editor scratch", encoding="utf-8")
-    time.sleep(0.3)  # fifteen poll intervals
+    time.sleep(0.3)  # ten watch steps: long enough for a rebuild to have started
     assert site.builder.calls == 1 and generation(site) == "1"
     (site.content / "title.txt").write_text("Saved", encoding="utf-8")  # the real save still rebuilds
     wait_until(lambda: generation(site) == "2")
     assert site.builder.calls == 2
 
 
-def test_edits_in_a_burst_give_one_rebuild(tmp_path: Path) -> None:
-    # A longer interval than the other tests', so that the burst surely falls within one debounce window.
-    with running_site(tmp_path, poll_interval=0.1) as site:
-        builds = site.builder.calls
-        for i in range(5):
-            (site.content / f"burst-{i}.md").write_text("x", encoding="utf-8")
-        wait_until(lambda: generation(site) == "2")
-        time.sleep(0.25)  # a few more poll intervals: nothing else changed, so no further build
-        assert site.builder.calls == builds + 1
+def test_edits_in_a_burst_give_one_rebuild(site: Running) -> None:
+    builds = site.builder.calls
+    for i in range(5):  # well within one watch step (30 ms) of each other
+        (site.content / f"burst-{i}.md").write_text("x", encoding="utf-8")
+    wait_until(lambda: generation(site) == "2")
+    time.sleep(0.25)  # several watch steps: nothing else changed, so no further build
+    assert site.builder.calls == builds + 1
 
 
 @pytest.mark.parametrize(
@@ -535,7 +536,7 @@ def test_serve_exits_2_at_startup_when_there_are_no_papers(tmp_path: Path, conte
 def test_real_rebuild_errors_name_every_file_and_keep_the_old_site(tmp_path: Path) -> None:
     content, out, echo = support.copy_content(tmp_path / "content"), tmp_path / "site", Echo()
     papers = sorted((content / "papers").glob("*.md"))
-    with DevServer(content, out, watch_dirs=[content], poll_interval=0.05, echo=echo) as server:
+    with DevServer(content, out, watch_dirs=[content], echo=echo) as server:
         assert server.first_build()
         server.start()
         home = fetch(server.url)[2]
