@@ -26,6 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from jinja2 import Environment
+
 from generator import urls
 from generator.assets import SiteFolder
 from generator.atomic import UMASK, naming
@@ -331,6 +333,9 @@ class BuildMemory:
     site: Site | None = None
     related: Mapping[str, list[str]] = field(default_factory=dict)
     base_url: str = ""
+    #: The Jinja environment, its templates compiled once (Jinja reloads a template whose file changed).
+    environment: Environment | None = None
+    folder: SiteFolder | None = None
 
 
 def build_site(
@@ -350,7 +355,7 @@ def build_site(
     cache_dir, warnings = _usable_cache_dir(out_dir) if use_cache else (None, [])
     with timer("load"):
         papers = _paper_cache(memory, cache_dir)
-        site = load_site(content_dir, papers)
+        site = load_site(content_dir, papers, progress)
     base = urls.check_base_url(site.config.base_url if base_url is None else base_url)
     check_out_dir(content_dir, out_dir)
     with timer("topics"):
@@ -365,7 +370,7 @@ def build_site(
     with using:
         with timer("render"):
             step = None if progress is None else partial(progress, "rendering pages")
-            pages = render_pages(site, related, base, make_environment(folder), page_cache, step)
+            pages = render_pages(site, related, base, _environment(memory, folder), page_cache, step)
 
         def fill(building: Path) -> tuple[int, SearchStats]:
             with timer("write"):
@@ -404,6 +409,17 @@ def build_site(
             "search_shards_built": search.shards - search.cached_shards,
         },
     )
+
+
+def _environment(memory: BuildMemory | None, folder: SiteFolder) -> Environment:
+    """The site folder's Jinja environment: the one kept in `memory` for the same folder, else a new one
+    (kept there for the next build)."""
+    if memory is not None and memory.environment is not None and memory.folder == folder:
+        return memory.environment
+    environment = make_environment(folder)
+    if memory is not None:
+        memory.environment, memory.folder = environment, folder
+    return environment
 
 
 def _paper_cache(memory: BuildMemory | None, cache_dir: Path | None) -> PaperCache:

@@ -56,8 +56,9 @@ def preview_papers(
     if not edited:
         return []
     new_site = _with_papers(site, edited)
-    environment = make_environment(SiteFolder.of(content_dir))
-    renderer = PageRenderer(new_site, memory.related, memory.base_url, environment)
+    folder = SiteFolder.of(content_dir)
+    kept = memory.environment if memory.folder == folder else None
+    renderer = PageRenderer(new_site, memory.related, memory.base_url, kept or make_environment(folder))
     written = []
     try:
         with folder_lock(out_dir, wait=LOCK_WAIT):

@@ -17,14 +17,15 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from operator import itemgetter
-
-import numpy as np
-from scipy import sparse
+from typing import TYPE_CHECKING
 
 from generator import parallel
 from generator.model import SitePaper
+
+if TYPE_CHECKING:  # numpy and scipy are imported by the functions that use them: `digest check` needs neither
+    from scipy import sparse
 
 # Function words and the boilerplate of abstracts: they say nothing about what a paper is about.
 _STOP_TEXT = """a about above across after again against all also although am among an and any are as at be
@@ -76,7 +77,12 @@ _TERMS: dict[str, str] = {}
 _TERMS_LIMIT = 2_000_000  # words remembered at most; the cache starts over beyond it
 
 
-def paper_terms(text: str) -> dict[str, int]:
+#: A paper's terms and their counts, in term order, as two parallel tuples: compact enough to keep for
+#: fifty thousand papers (a dict per paper would take five times the memory).
+PaperTerms = tuple[tuple[str, ...], tuple[int, ...]]
+
+
+def paper_terms(text: str) -> PaperTerms:
     """The terms of one paper's text with their counts, in term order: stop words, digits and
     one-letter words left out, simple plurals folded. A pure function of the text, so a build can keep
     it with the parsed paper and only count the papers that changed."""
@@ -88,7 +94,8 @@ def paper_terms(text: str) -> dict[str, int]:
         _TERMS[word] = stemmed if stemmed and word not in STOP_WORDS and stemmed not in STOP_WORDS else ""
     counts = Counter(map(_TERMS.__getitem__, words))
     counts.pop("", None)
-    return dict(sorted(counts.items()))
+    ordered = sorted(counts.items())
+    return tuple(term for term, _ in ordered), tuple(count for _, count in ordered)
 
 
 def related_text(paper: SitePaper) -> str:
@@ -96,20 +103,23 @@ def related_text(paper: SitePaper) -> str:
     return f"{paper.title} {paper.title} {paper.text}"
 
 
-def term_counts(papers: Sequence[Mapping[str, int]]) -> sparse.csr_matrix:
+def term_counts(papers: Sequence[PaperTerms]) -> sparse.csr_matrix:
     """A papers x terms matrix of term counts. Terms are numbered as first met, papers in the given
     order and each paper's terms in term order, so the numbering (which breaks ties) is fixed by the
     input."""
+    import numpy as np
+    from scipy import sparse
+
     vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
     number = vocabulary.__getitem__
     indptr = [0]
     indices: list[int] = []
     data: list[int] = []
-    for terms in papers:
+    for terms, counts in papers:
         indices.extend(map(number, terms))
-        data.extend(terms.values())
+        data.extend(counts)
         indptr.append(len(indices))
-    counts = sparse.csr_matrix(
+    matrix = sparse.csr_matrix(
         (
             np.array(data, dtype=np.float64),
             np.array(indices, dtype=np.int32),
@@ -117,8 +127,8 @@ def term_counts(papers: Sequence[Mapping[str, int]]) -> sparse.csr_matrix:
         ),
         shape=(len(papers), len(vocabulary)),
     )
-    counts.sort_indices()
-    return counts
+    matrix.sort_indices()
+    return matrix
 
 
 def tfidf_vectors(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -128,6 +138,9 @@ def tfidf_vectors(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     counts in its length but is then dropped: it can never connect two papers, so keeping it would only
     cost memory and time in every later step.
     """
+    import numpy as np
+    from scipy import sparse
+
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     cap = max(MAX_DF_SHARE * n, MIN_DF_CAP)
@@ -152,6 +165,9 @@ def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     value is in (0, 1)) and, the columns being in order within a row, equal values keep column order.
     Values must be positive (tf-idf weights and cosines are).
     """
+    import numpy as np
+    from scipy import sparse
+
     matrix.sort_indices()
     counts = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
@@ -175,7 +191,7 @@ def related_papers(docs: Sequence[tuple[str, str]], k: int = 5) -> dict[str, lis
     return related_by_terms([(key, paper_terms(text)) for key, text in docs], k)
 
 
-def related_by_terms(docs: Sequence[tuple[str, Mapping[str, int]]], k: int = 5) -> dict[str, list[str]]:
+def related_by_terms(docs: Sequence[tuple[str, PaperTerms]], k: int = 5) -> dict[str, list[str]]:
     """For every key, up to `k` other keys whose terms (`paper_terms`) are most similar, best first.
 
     Similarity is the cosine of sublinear tf-idf vectors; papers sharing no usable term are never
@@ -184,6 +200,9 @@ def related_by_terms(docs: Sequence[tuple[str, Mapping[str, int]]], k: int = 5) 
     are about as close as the ones it finds). The result does not depend on the order of `docs`: papers
     are numbered in key order and equal scores are ranked by key.
     """
+    import numpy as np
+    from scipy import sparse
+
     if k < 0:
         raise ValueError(f"related_papers: k must be >= 0, not {k}")
     ordered = sorted(docs, key=itemgetter(0))

@@ -36,7 +36,7 @@ from generator.model import (
     Topic,
 )
 from generator.names import content_files
-from generator.related import paper_terms, related_text
+from generator.related import PaperTerms, paper_terms, related_text
 from generator.topics import load_topics
 from generator.yamlio import child_node, key_line, key_node, load_yaml_with_nodes, node_line, shown
 
@@ -336,7 +336,11 @@ def paper_files(content_dir: Path) -> list[Path]:
     return files
 
 
-def load_site(content_dir: Path, cache: PaperCache | None = None) -> Site:
+def load_site(
+    content_dir: Path,
+    cache: PaperCache | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Site:
     """Read and validate all of content/; raises ContentErrors listing every problem found.
 
     Read under content/'s shared lock, so an ingest running meanwhile is seen whole or not at all, and
@@ -349,10 +353,12 @@ def load_site(content_dir: Path, cache: PaperCache | None = None) -> Site:
         waiting = interrupted_ingest(content_dir)
         if waiting is not None:
             raise ContentError(waiting, content_dir)
-        return _read_site(content_dir, cache)
+        return _read_site(content_dir, cache, progress)
 
 
-def _read_site(content_dir: Path, cache: PaperCache | None) -> Site:
+def _read_site(
+    content_dir: Path, cache: PaperCache | None, progress: Callable[[str, int, int], None] | None = None
+) -> Site:
     problems: list[ContentError] = []
     try:
         config = load_config(content_dir)
@@ -370,7 +376,7 @@ def _read_site(content_dir: Path, cache: PaperCache | None) -> Site:
         paths = paper_files(content_dir)
     except ContentError as exc:
         raise ContentErrors([*problems, exc]) from None
-    files = _read_paper_files(content_dir, paths, topic_slugs, cache)
+    files = _read_paper_files(content_dir, paths, topic_slugs, cache, progress)
     papers: list[SitePaper] = []
     ids: dict[str, Path] = {}
     sources: dict[str, str] = {}
@@ -397,7 +403,11 @@ def _read_site(content_dir: Path, cache: PaperCache | None) -> Site:
 
 
 def _read_paper_files(
-    content_dir: Path, paths: list[Path], topic_slugs: set[str] | None, cache: PaperCache | None
+    content_dir: Path,
+    paths: list[Path],
+    topic_slugs: set[str] | None,
+    cache: PaperCache | None,
+    progress: Callable[[str, int, int], None] | None,
 ) -> list[tuple[SitePaper | None, str, list[ContentError]]]:
     """Each file's (paper or None, key, problems), in order: from the cache when it has the file's bytes,
     else parsed (in worker processes when there are many)."""
@@ -417,14 +427,16 @@ def _read_paper_files(
         todo.append((len(results), path, raw))
         results.append((None, key, []))
 
-    def parse(index: int) -> tuple[SitePaper, dict[str, int] | None] | None:
+    def parse(index: int) -> tuple[SitePaper, PaperTerms | None] | None:
         _, path, raw = todo[index]
         paper, found = _parse_paper(path, raw, content_dir, topic_slugs)
         if paper is None or found:
             return None  # the problems are found again here below: exceptions travel badly
         return paper, (paper_terms(related_text(paper)) if cache is not None else None)
 
-    for index, parsed in parallel.run_all(parse, len(todo)):
+    for done, (index, parsed) in enumerate(parallel.run_all(parse, len(todo)), start=1):
+        if progress is not None:
+            progress("parsing papers", done, len(todo))
         at, path, raw = todo[index]
         key = results[at][1]
         if parsed is None:

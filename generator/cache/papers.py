@@ -19,16 +19,20 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.atomic import atomic_write
 from generator.model import SitePaper
+
+if TYPE_CHECKING:
+    from generator.related import PaperTerms
 
 FILE_NAME = "papers.pickle"
 DELTA_NAME = "papers-new.pickle"
 #: (id, arXiv id, title) by key, for `digest ingest` to file papers without parsing them (small, so
 #: ingest does not load every paper's HTML to learn three fields).
 INDEX_NAME = "papers-index.pickle"
-FORMAT = "papers-1"  # bump when what is stored changes shape
+FORMAT = "papers-2"  # bump when what is stored changes shape
 
 
 def paper_key(relative: str, data: bytes) -> str:
@@ -48,7 +52,7 @@ class PaperCache:
     folder: Path | None
     fingerprint: str
     papers: dict[str, SitePaper] = field(default_factory=dict)
-    terms: dict[str, dict[str, int]] = field(default_factory=dict)
+    terms: dict[str, PaperTerms] = field(default_factory=dict)
     #: Keys this build used: a rewrite of the bulk keeps only these.
     used: set[str] = field(default_factory=set)
     #: Keys the bulk file holds.
@@ -73,7 +77,7 @@ class PaperCache:
                 cache.terms.update(added[1])
         return cache
 
-    def _read(self, path: Path) -> tuple[dict[str, SitePaper], dict[str, dict[str, int]]] | None:
+    def _read(self, path: Path) -> tuple[dict[str, SitePaper], dict[str, PaperTerms]] | None:
         """One file's (papers, terms); None when it is missing, of another generator, or damaged (a
         damaged one is removed, with a warning)."""
         try:
@@ -108,14 +112,14 @@ class PaperCache:
             self.used.add(key)
         return paper
 
-    def put(self, key: str, paper: SitePaper, terms: dict[str, int] | None = None) -> None:
+    def put(self, key: str, paper: SitePaper, terms: PaperTerms | None = None) -> None:
         self.papers[key] = paper
         if terms is not None:
             self.terms[key] = terms
         self.used.add(key)
         self.changed = True
 
-    def terms_of(self, key: str, paper: SitePaper, text: Callable[[SitePaper], str]) -> dict[str, int]:
+    def terms_of(self, key: str, paper: SitePaper, text: Callable[[SitePaper], str]) -> PaperTerms:
         """The paper's terms (`related.paper_terms` of `text(paper)`), counted once per file version."""
         terms = self.terms.get(key)
         if terms is None:
