@@ -9,12 +9,16 @@ saves below a few hundred items, and `digest serve`'s rebuilds of a few pages ne
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-
-from generator.search.shards import die_with_parent
 
 T = TypeVar("T")
 
@@ -22,6 +26,9 @@ T = TypeVar("T")
 MIN_PARALLEL = 400
 #: Items a worker takes at a time: few round trips, yet the two workers finish close together.
 CHUNK = 32
+
+PARENT_POLL_SECONDS = 0.2  # how often a worker checks that the build that started it is alive
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 _task: Callable[[int], Any] | None = None  # what the forked workers run, set just before forking
 
@@ -63,3 +70,36 @@ def run_all(
 def _run(index: int) -> tuple[int, Any]:
     assert _task is not None
     return index, _task(index)
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as the process that started it (`parent`) is gone.
+
+    On Linux the kernel does it (PR_SET_PDEATHSIG: SIGKILL when the parent dies); a daemon thread polling
+    the parent covers other systems, and a parent that died before the prctl took effect.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the thread below still works
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    ppid = os.getppid()
+    if ppid != parent and not _alive(parent):  # a fork server may sit between us, so check the build too
+        os._exit(1)
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent, ppid), name="digest-parent-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent: int, ppid: int) -> None:
+    while os.getppid() == ppid and _alive(parent):
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

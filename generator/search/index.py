@@ -1,28 +1,34 @@
-"""One shard of the search index: a lunr.js 2.3.9 index built by lunr.py, plus the document store.
+"""One shard of the search index: a lunr.js 2.3.9 index, plus the document store.
 
 A shard file is `{"index": <serialized lunr index>, "docs": {ref: {title, url, date, topics, snippet}}}`.
 Refs are a base-36 counter within the shard: the ref is repeated in every posting, so a slug as ref
 would multiply the size. Building is a pure function of the shard's documents (`ShardDoc`s), which makes
 the output cacheable by a hash of its input and byte-identical from one build to the next.
+
+The index is what lunr.py's builder would give (with our pipeline functions), computed by `lunr_direct`
+seven times faster; `build_index_lunrpy` builds it with lunr.py itself, the reference the tests hold
+`build_index` to.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lunr.builder import Builder
 from lunr.stop_word_filter import stop_word_filter
 
 from generator.markdown import snippet
+from generator.search.lunr_direct import serialize_index
 from generator.search.stemmer import stemmer, trimmer
 
 # Field name and boost, in the order lunr scores them. Every shard declares every field (an empty string
 # when a paper has no authors), so a query like `authors:x` is valid on every shard.
 FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("abstract", 1), ("topics", 2), ("authors", 2))
+FIELD_NAMES = tuple(name for name, _boost in FIELDS)
 SNIPPET_CHARS = 200
 DECIMALS = 2  # field-vector precision (lunr.js uses 3): -6% gzipped, same known-item ranking
 
@@ -30,6 +36,7 @@ DECIMALS = 2  # field-vector precision (lunr.js uses 3): -6% gzipped, same known
 # on the same characters): so "GPT-4o/Claude", "onerror=alert(1)" or "model's" give findable words.
 BREAK_CHARS = "-:~^/\\|()[]{}<>=,;!?\"&'\u2019"
 _BREAK_RE = re.compile(f"[{re.escape(BREAK_CHARS)}]+")
+_BREAK_TABLE = str.maketrans(dict.fromkeys(BREAK_CHARS, " "))
 _SPACE_RE = re.compile(r"\s+")
 _ARRAY_INDEX_RE = re.compile(r"^(?:0|[1-9][0-9]*)$")
 
@@ -46,10 +53,15 @@ class ShardDoc:
     abstract: str
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["topics"] = list(self.topics)
-        data["authors"] = list(self.authors)
-        return data
+        """The fields as JSON values (written out, not `asdict`: this runs for every paper of every build)."""
+        return {
+            "title": self.title,
+            "url": self.url,
+            "date": self.date,
+            "topics": list(self.topics),
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+        }
 
 
 def ref_for(number: int) -> str:
@@ -64,15 +76,30 @@ def ref_for(number: int) -> str:
 
 
 def _clean(text: str) -> str:
-    """Word-breaking punctuation and whitespace of every kind become one space, so lunr.py's tokenizer
-    splits the text where the query normalizer splits a query."""
+    """Word-breaking punctuation and whitespace of every kind become one space, so lunr's tokenizer
+    splits the text where the query normalizer splits a query.
+
+    `_clean_by_regex` says the same more plainly; this is three times faster (`str.split()` splits on
+    exactly the characters `\\s` matches, str.isspace's), and the tests hold the two to the same result.
+    """
+    return " ".join(text.translate(_BREAK_TABLE).split())
+
+
+def _clean_by_regex(text: str) -> str:
+    """`_clean` as it was written first: the reference for `_clean` and `build_index_lunrpy`."""
     return _SPACE_RE.sub(" ", _BREAK_RE.sub(" ", text)).strip()
+
+
+# The pipelines: the build pipeline turns tokens into terms, the search pipeline is what the serialized
+# index names for lunr.js to run on query terms.
+PIPELINE = (trimmer, stop_word_filter, stemmer)
+SEARCH_PIPELINE = (stemmer,)
 
 
 def _builder() -> Builder:
     builder = Builder()
-    builder.pipeline.add(trimmer, stop_word_filter, stemmer)
-    builder.search_pipeline.add(stemmer)
+    builder.pipeline.add(*PIPELINE)
+    builder.search_pipeline.add(*SEARCH_PIPELINE)
     builder.ref("ref")
     for name, boost in FIELDS:
         builder.field(name, boost=boost)
@@ -90,19 +117,30 @@ def _js_key_order(postings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: postings[k] for k in [*numeric, *(k for k in postings if k not in numeric_set)]}
 
 
+def _texts(doc: ShardDoc, clean: Callable[[str], str] = _clean) -> tuple[str, str, str, str]:
+    """The document's indexed text, field by field in FIELDS order."""
+    return clean(doc.title), clean(doc.abstract), clean(" ".join(doc.topics)), clean(", ".join(doc.authors))
+
+
 def build_index(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> dict[str, Any]:
-    """The serialized lunr index of these documents (refs are their positions in base 36)."""
+    """The serialized lunr index of these documents (refs are their positions in base 36): lunr.py's
+    serialization, field-vector scores rounded to `decimals`, posting refs in JavaScript key order."""
+    return serialize_index(
+        [_texts(doc) for doc in docs],
+        [ref_for(number) for number in range(len(docs))],
+        FIELDS,
+        PIPELINE,
+        SEARCH_PIPELINE,
+        decimals=decimals,
+    )
+
+
+def build_index_lunrpy(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> dict[str, Any]:
+    """`build_index` by lunr.py's own builder: the reference (tests only; seven times slower)."""
     builder = _builder()
     for number, doc in enumerate(docs):
-        builder.add(
-            {
-                "ref": ref_for(number),
-                "title": _clean(doc.title),
-                "abstract": _clean(doc.abstract),
-                "topics": _clean(" ".join(doc.topics)),
-                "authors": _clean(", ".join(doc.authors)),
-            }
-        )
+        texts = _texts(doc, _clean_by_regex)
+        builder.add({"ref": ref_for(number), **dict(zip(FIELD_NAMES, texts, strict=True))})
     serialized = builder.build().serialize()
     for _ref, elements in serialized["fieldVectors"]:
         for i in range(1, len(elements), 2):

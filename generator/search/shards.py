@@ -3,9 +3,13 @@
 The browser fetches `search/index.json` (the manifest), then the newest shard, shows results, and loads
 the older shards after it. So the first shard is small (a fast first result) and the others are bounded
 (no single fetch freezes the page). A digest date is never split across shards unless that one date alone
-is over the budget. A shard's size is estimated before it is built, from its text length (calibrated on
-the arXiv corpus: the gzipped index and store take about 0.62 bytes per character of indexed text plus
-~60 bytes per paper: within 5% from 100 to 1000 papers a shard, over rather than under for large shards).
+is over the budget. Shards are filled from the oldest date on (see `split_shards`), so a new day, the usual
+change, rebuilds the first shard and at most one other, and every older shard comes from the cache (filled
+from the newest date on, every boundary would move with each new day, and every shard be rebuilt).
+
+A shard's size is estimated before it is built, from its text length (calibrated on the arXiv corpus: the
+gzipped index and store take about 0.62 bytes per character of indexed text plus ~60 bytes per paper:
+within 5% from 100 to 1000 papers a shard, over rather than under for large shards).
 
 The cache holds each shard gzipped (`<hash of its input>.json.gz`): the gzipped size is a figure we report,
 and a cached rebuild then costs a decompression instead of a compression. A cache entry is checked as it is
@@ -21,25 +25,21 @@ its workers would otherwise wait on their task queue for good.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gzip
 import hashlib
 import json
 import os
-import signal
-import sys
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import urls
 from generator.atomic import atomic_write, naming
+from generator.parallel import die_with_parent
 from generator.search.index import DECIMALS, FIELDS, SNIPPET_CHARS, ShardDoc, build_shard, dumps
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ CACHE_VERSION = "search-shard-1"  # bump when the shard format or the pipeline c
 FIRST_SHARD_BUDGET = 250_000  # estimated gzipped bytes of the first (newest) shard
 SHARD_BUDGET = 500_000  # estimated gzipped bytes of every other shard
 GZIP_LEVEL = 6  # what static hosts typically serve
-PARENT_POLL_SECONDS = 0.2  # how often a pool worker checks that the build that started it is alive
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -82,38 +80,87 @@ def split_shards(
     budget: int = SHARD_BUDGET,
     estimate: Callable[[ShardDoc], int] = estimate_bytes,
 ) -> list[list[ShardDoc]]:
-    """Group documents (newest first) into shards by date, each within its budget when possible."""
-    ordered = sorted(docs, key=lambda doc: doc.date, reverse=True)  # stable: keeps the order within a date
-    shards: list[list[ShardDoc]] = []
-    current: list[ShardDoc] = []
+    """Group documents into shards by date, newest shard first, each within its budget when possible.
+
+    Everything is packed from the oldest date on, so that a shard's contents depend only on the dates up
+    to its own. First into blocks: consecutive whole dates that fit `first_budget` together (a date alone
+    over it is a block of its own). The newest block is the first shard; the older blocks, in turn, are
+    grouped into shards that fit `budget`. A new date joins the newest block, or closes it (unchanged) and
+    starts the next one; a closed block joins the newest of the other shards, or starts a shard of its own
+    (with the same documents, so the same cache entry, as when it was the first shard). So a new date, or
+    an edit to a paper of the first shard, changes the first shard and at most one other, and every older
+    shard keeps its exact documents. The first shard holds from one to a few of the newest dates.
+
+    A date is split only when it alone is over a budget: when it is the newest date and over
+    `first_budget`, the first shard takes its first documents and the rest is a block; a block over
+    `budget` is split in document order over as many shards as it takes, its last part sharing a shard
+    with the next newer block. Within a shard the documents are newest date first, in their given order
+    within a date.
+    """
+    block_budget = min(first_budget, budget)  # so only a single date can make a block over `budget`
+    by_date: dict[str, list[ShardDoc]] = {}
+    for doc in docs:
+        by_date.setdefault(doc.date, []).append(doc)
+    blocks: list[tuple[list[list[ShardDoc]], int]] = []  # (date groups oldest first, size), oldest first
+    groups: list[list[ShardDoc]] = []
     size = 0
-
-    def limit() -> int:
-        return first_budget if not shards else budget
-
-    def close() -> None:
-        nonlocal current, size
-        if current:
-            shards.append(current)
-        current, size = [], 0
-
-    for _date, group_iter in groupby(ordered, key=lambda doc: doc.date):
-        group = list(group_iter)
+    for date in sorted(by_date):
+        group = by_date[date]
         group_size = sum(map(estimate, group))
-        if current and size + group_size > limit():
-            close()
-        if group_size <= limit():
-            current.extend(group)
-            size += group_size
+        if groups and size + group_size > block_budget:
+            blocks.append((groups, size))
+            groups, size = [], 0
+        groups.append(group)
+        size += group_size
+        if group_size > block_budget:  # a date alone over the budget: a block of its own
+            blocks.append((groups, size))
+            groups, size = [], 0
+    if groups:
+        blocks.append((groups, size))
+    if not blocks:
+        return []
+
+    newest, newest_size = blocks.pop()
+    if newest_size <= first_budget:
+        first = [doc for group in reversed(newest) for doc in group]
+    else:  # the newest date alone is over the first budget: the first shard takes its start
+        first = _fill(newest[0], first_budget, estimate)
+        if len(first) < len(newest[0]):
+            remainder = newest[0][len(first) :]
+            blocks.append(([remainder], sum(map(estimate, remainder))))
+
+    shards: list[list[list[ShardDoc]]] = []  # each shard's date groups, oldest first
+    groups, size = [], 0
+    for block, block_size in blocks:
+        if groups and size + block_size > budget:
+            shards.append(groups)
+            groups, size = [], 0
+        if block_size <= budget:
+            groups += block
+            size += block_size
             continue
-        for doc in group:  # one date alone is over the budget: split it, in order
+        part: list[ShardDoc] = []  # one date alone is over the budget: split it, in order
+        for doc in block[0]:
             cost = estimate(doc)
-            if current and size + cost > limit():
-                close()
-            current.append(doc)
+            if part and size + cost > budget:
+                shards.append([part])
+                part, size = [], 0
+            part.append(doc)
             size += cost
-    close()
-    return shards
+        groups = [part]  # the date's last part, which the next block may join
+    if groups:
+        shards.append(groups)
+    return [first] + [[doc for group in reversed(parts) for doc in group] for parts in reversed(shards)]
+
+
+def _fill(docs: Sequence[ShardDoc], budget: int, estimate: Callable[[ShardDoc], int]) -> list[ShardDoc]:
+    """The first documents that fit the budget (at least one)."""
+    size = 0
+    for count, doc in enumerate(docs):
+        size += estimate(doc)
+        if count and size > budget:
+            return list(docs[:count])
+    return list(docs)
 
 
 def doc_for(paper: SitePaper, topic_names: Mapping[str, str]) -> ShardDoc:
@@ -146,39 +193,6 @@ def compress(data: bytes) -> bytes:
 
 def _build_gzipped(docs: Sequence[ShardDoc]) -> bytes:
     return compress(build_shard(docs))
-
-
-def die_with_parent(parent: int) -> None:
-    """Pool initializer: end this worker as soon as the process that started it (`parent`) is gone.
-
-    On Linux the kernel does it (PR_SET_PDEATHSIG: SIGKILL when the parent dies); a daemon thread polling
-    the parent covers other systems, and a parent that died before the prctl took effect.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the thread below still works
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    ppid = os.getppid()
-    if ppid != parent and not _alive(parent):  # a fork server may sit between us, so check the build too
-        os._exit(1)
-    threading.Thread(
-        target=_exit_when_orphaned, args=(parent, ppid), name="digest-parent-watch", daemon=True
-    ).start()
-
-
-def _exit_when_orphaned(parent: int, ppid: int) -> None:
-    while os.getppid() == ppid and _alive(parent):
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _build_all(todo: list[list[ShardDoc]], workers: int) -> list[bytes]:
