@@ -46,8 +46,11 @@ serve: bootstrap ingest
 check: $(PY_STAMP)
 	$(BIN)/digest check --content "$(CONTENT)" $(if $(wildcard $(OUT)/index.html),--site "$(OUT)")
 
-# Speed against Pelican and Hugo, and the search figures (reads ../shared/corpora; installs the peers
-# once). Defaults: N=1000,10000 RUNS=3 (about 12 minutes); e.g. make bench N=1000 RUNS=1.
+# The performance figures of issue 11 (bench/README.md): a site of N papers ingested as 100 daily digests,
+# cold / no-change / new-day / edited-title builds, an edit under digest serve, search figures, Hugo and
+# Pelican on the same papers, the targets judged; tables on stdout, figures in .bench/latest.json and .md.
+# Reads ../shared/corpora; installs the peers once. Defaults: N=10000 RUNS=3 (estimated 25-35 minutes);
+# make bench N=1000 RUNS=1 takes about 2 minutes; N=1000,10000,50000 judges linear growth and 50k memory.
 bench: bootstrap
 	$(BIN)/python bench/run.py $(if $(N),-n $(N)) $(if $(RUNS),--runs $(RUNS))
 
@@ -81,5 +84,5 @@ dist: bootstrap
 	@echo "Wheel: $$(ls -1t dist/research_digest-*.whl | head -n 1)"
 
 clean:
-	rm -rf _site .cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf _site ._site.spare .cache .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

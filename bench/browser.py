@@ -134,7 +134,9 @@ def _one(browser, server: SiteServer, site: Path, scenario: str, word: str, sele
             page.keyboard.type(word)
             start_key = "__benchFocus"
         try:
-            page.wait_for_function("window.__benchFirst !== undefined", timeout=TIMEOUT_MS)
+            # A function, not an expression: Playwright evaluates an expression string again on every poll,
+            # which the site's Content-Security-Policy (no 'unsafe-eval') refuses after the first one.
+            page.wait_for_function("() => window.__benchFirst !== undefined", timeout=TIMEOUT_MS)
         except Exception as exc:  # Playwright's TimeoutError, or the page went away
             status = page.evaluate(
                 "() => [...document.querySelectorAll('[role=status], .search-status')]"

@@ -1,4 +1,9 @@
-"""Timing our build and the peers', and reading the search figures off a built site (for bench/run.py)."""
+"""Timing a process (wall time, peak RSS), the peers' builds, and the search figures of a built site.
+
+Helpers for bench/run.py: `timed` runs one command and reads its peak RSS with os.wait4; `run_peers`
+runs ../shared/bench/peers.py; `search_figures` reads what a first search result costs to fetch; `log`
+writes a progress line to stderr.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,20 @@ GZIP_LEVEL = 6  # what static hosts typically serve, and what the build reports
 # What the browser needs before it can show a first result (besides the HTML page and CSS):
 SEARCH_SCRIPTS = ("static/js/search.js", "static/js/search-worker.js", "static/js/query-normalize.js")
 LUNR = "static/js/lunr.min.js"
+
+
+_STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """A progress line on stderr, with the minutes and seconds since the bench started."""
+    elapsed = int(time.perf_counter() - _STARTED)
+    print(f"[bench {elapsed // 60:3d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float | None:
+    """The median of `values`, None when there are none."""
+    return statistics.median(values) if values else None
 
 
 @dataclass
@@ -61,41 +80,6 @@ def timed(cmd: list[str], cwd: Path) -> Run:
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(wall, usage.ru_maxrss / 1024, proc.returncode, output)
-
-
-def count_html(site: Path) -> int:
-    return sum(1 for _ in site.rglob("*.html"))
-
-
-def build_ours(content: Path, work: Path, runs: int, *, cold: bool) -> tuple[Summary, list[Run]]:
-    """`python -m generator build` `runs` times into a fresh out dir; cold runs delete the search cache.
-
-    The build keeps its shard cache in `<out>/../.cache/search` (generator/build.py), so with the out dir at
-    `work/site` the cache is `work/.cache`. A warm run keeps the cache of the run before it.
-    """
-    out = work / "site"
-    cmd = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)]
-    results: list[Run] = []
-    for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
-        if cold:
-            shutil.rmtree(work / ".cache", ignore_errors=True)
-        run = timed(cmd, REPO)
-        results.append(run)
-        if run.returncode != 0:
-            tail = "\n".join(run.output.strip().splitlines()[-15:])
-            return Summary(len(results), None, None, None, error=f"build failed:\n{tail}"), results
-    walls = [r.wall_s for r in results]
-    return (
-        Summary(
-            runs,
-            statistics.median(walls),
-            statistics.median(r.peak_rss_mb for r in results),
-            count_html(out),
-            walls,
-        ),
-        results,
-    )
 
 
 def peers_installed() -> bool:
@@ -200,32 +184,3 @@ def search_figures(site: Path) -> dict:
     figures["first_result_files"] = dict(first)
     figures["first_result_gzip_bytes"] = sum(size for _name, size in first)
     return figures
-
-
-def index_build_seconds(content: Path, runs: int) -> dict:
-    """Median seconds of writing the search index alone (no cache), in this process, after loading."""
-    import tempfile
-
-    try:
-        from generator.search import write_search_index
-        from generator.site import load_site
-    except ImportError as exc:
-        return {"error": f"no search module to time ({exc})"}
-    site = load_site(content)
-    names = {t.slug: t.name for t in site.topics}
-    walls = []
-    stats = None
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
-            started = time.perf_counter()
-            stats = write_search_index(site.papers, Path(tmp), topic_names=names, cache_dir=None)
-            walls.append(time.perf_counter() - started)
-    assert stats is not None
-    return {
-        "seconds": statistics.median(walls),
-        "walls": walls,
-        "papers": stats.papers,
-        "shards": stats.shards,
-        "gzip_bytes": stats.gzip_bytes,
-        "first_shard_gzip_bytes": stats.first_shard_gzip_bytes,
-    }

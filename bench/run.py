@@ -1,212 +1,224 @@
-"""`make bench`: our build against Pelican and Hugo on the same N papers, plus the search figures.
+"""`make bench`: the performance figures of issue 11 on a site of N papers that grew day by day.
 
-    python bench/run.py [-n 1000,10000] [--runs 3] [--json PATH] [--no-peers] [--no-browser]
+    python bench/run.py [-n 10000 | -n 1000,10000,50000] [--runs 3] [--json PATH] [--keep] [--quick]
+                        [--no-peers] [--no-browser] [--no-seed]
 
-For each N: the first N papers of ../shared/corpora/arxiv-cs-abstracts-50k.jsonl.gz are written once as a
-content folder (bench/corpus_to_content.py) in a temp dir, then built `--runs` times cold (the search
-shard cache deleted first) and `--runs` times warm (cache kept); the peers build the same N papers
-(../shared/bench/peers.py) in the same command. Times are medians and quoted as ratios against the peers,
-since the machine is shared and noisy. Then the search figures of the built site and the first-result
-latency in headless Chromium. A part that cannot run says why and the rest still runs.
+Per N (the first N records of ../shared/corpora/arxiv-cs-abstracts-50k.jsonl.gz, newest first): 100 daily
+JSONL digests of N/100 papers in a temp folder outside the repo, ingested oldest day first with the real
+CLI (`digest init`, then `digest ingest --format jsonl`) into a new site's content folder; then, each
+`--runs` times with medians reported: a cold build, a no-change rebuild, a new daily digest (ingest + build,
+compared byte for byte with a cold build of the same content), one edited title rebuilt, and the same edit
+under `digest serve` until headless Chromium shows it. Stage times come from `digest build --stats`, peak
+RSS from os.wait4; then the output's size, the search figures (first-result payload, Chromium first-result
+latency) and the peers Hugo and Pelican on the same N records (../shared/bench/peers.py). A table per N and
+the targets go to stdout, progress to stderr, every figure to .bench/latest.json and the tables as Markdown
+to .bench/latest.md. A part that fails says why and the rest still runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import platform
 import shutil
+import subprocess
 import sys
 import tempfile
-import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-for entry in (str(REPO), str(HERE)):  # run as a script: `generator` and the bench modules importable
-    if entry not in sys.path:
-        sys.path.insert(0, entry)
+if str(HERE) not in sys.path:  # run as a script: the bench modules importable
+    sys.path.insert(0, str(HERE))
 
 import browser  # noqa: E402
+import corpus  # noqa: E402
 import measure  # noqa: E402
-from corpus_to_content import DEFAULT_CORPUS, SHARED, write_content  # noqa: E402
+import report  # noqa: E402
+import scenarios  # noqa: E402
+import serve_edit  # noqa: E402
+import tree  # noqa: E402
+from digest_cmd import Digest  # noqa: E402
 
-TARGET_FIRST_RESULT_BYTES = 600 * 1024  # issue 4: at most 600 KB gzipped before the first result at 10k
-TARGET_N = 10_000
-
-
-def kb(value: float | None) -> str:
-    return "-" if value is None else f"{value / 1024:,.0f} KB"
-
-
-def secs(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}s"
+DEFAULT_JSON = REPO / ".bench" / "latest.json"
 
 
-def ratio(peer: measure.Summary | str | None, ours: measure.Summary) -> str:
-    if not isinstance(peer, measure.Summary) or not peer.wall_s or not ours.wall_s:
-        return "-"
-    return f"{peer.wall_s / ours.wall_s:.2f}x"
+def guarded(what: str, part: Callable[[], dict]) -> dict:
+    """`part()`, or {"error": ...} when it raises: one failing part must not stop the others."""
+    try:
+        return part()
+    except Exception as exc:
+        measure.log(f"  {what} failed: {type(exc).__name__}: {exc}")
+        traceback.print_exc(file=sys.stderr)
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def print_speed_table(n: int, cold: measure.Summary, warm: measure.Summary | None, peers: dict) -> None:
-    print(f"\n== Build speed, {n} papers (median of {cold.runs} runs; ratio = peer time / our time) ==")
-    print(f"{'':22} {'wall':>9} {'peer/ours':>10} {'peak RSS':>10} {'HTML files':>11}")
-    rows: list[tuple[str, measure.Summary | str | None]] = [("ours (cold cache)", cold)]
-    if warm is not None:
-        rows.append(("ours (warm cache)", warm))
-    rows += [("Pelican", peers.get("pelican")), ("Hugo", peers.get("hugo"))]
-    for name, summary in rows:
-        if isinstance(summary, measure.Summary):
-            if summary.error:
-                print(f"{name:22} {summary.error.splitlines()[0]}")
-                continue
-            rss = "-" if summary.peak_rss_mb is None else f"{summary.peak_rss_mb:,.0f} MB"
-            peer_ratio = ratio(summary, cold) if name in ("Pelican", "Hugo") else ""
-            print(f"{name:22} {secs(summary.wall_s):>9} {peer_ratio:>10} {rss:>10} {summary.html_files:>11,}")
-        else:
-            print(f"{name:22} unavailable: {summary or 'not run'}")
-    for name in ("pelican", "hugo"):
-        if peers.get(f"{name}_version"):
-            print(f"  {name} version: {peers[name + '_version']}")
-
-
-def print_search(n: int | str, figures: dict, index: dict | None) -> None:
-    print(f"\n== Search index, {n if isinstance(n, str) else f'{n} papers'} ==")
-    if "error" in figures:
-        print(f"  not available: {figures['error']}")
-        return
-    print(
-        f"  search/: {figures['files']} files, {figures['shards']} shard(s), {kb(figures['bytes'])} raw, "
-        f"{kb(figures['gzip_bytes'])} gzipped (each file gzip -6)"
-    )
-    if index:
-        if "error" in index:
-            print(f"  index build: not measured ({index['error']})")
-        else:
-            print(f"  index build alone (no cache, median of {len(index['walls'])}): {index['seconds']:.2f}s")
-    counted = figures.get("first_result_files", {})
-    total = figures.get("first_result_gzip_bytes")
-    print(f"  fetched before the first result (gzipped): {kb(total)} =")
-    for name, size in counted.items():
-        print(f"    {kb(size):>9}  {name}")
-    print("    (the manifest, the newest shard, lunr.js and our search scripts; not the HTML page or CSS)")
-    if figures.get("missing_scripts"):
-        print(f"  not in the built site: {', '.join(figures['missing_scripts'])}")
-    if n == TARGET_N and total is not None:
-        verdict = "meets" if total <= TARGET_FIRST_RESULT_BYTES else "MISSES"
-        print(f"  target at {TARGET_N}: at most {kb(TARGET_FIRST_RESULT_BYTES)}: {verdict} it ({kb(total)})")
-
-
-def print_latency(n: int, figures: dict) -> None:
-    print(f"\n== First-result latency in headless Chromium, {n} papers ==")
-    if "error" in figures:
-        print(f"  not measured: {figures['error']}")
-        return
-    labels = {
-        "page": f"search/?q={figures['word']}: navigation start to first result",
-        "header": f"home page: focus the header box, type {figures['word']!r}, to first result",
+def machine_info() -> dict:
+    """What the figures were measured on, for the README's quote of the table."""
+    info: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
     }
-    for scenario, label in labels.items():
-        got = figures.get(scenario, {})
-        if "error" in got:
-            print(f"  {label}: failed: {got['error']}")
-            continue
-        runs = ", ".join(f"{ms:.0f}" for ms in got["ms"])
-        print(f"  {label}: {got['median_ms']:.0f} ms median ({runs} ms)")
-        print(
-            f"    files fetched before it: {len(got['fetched'])}, {kb(got['fetched_gzip_bytes'])} gzipped "
-            "(everything, HTML and CSS included)"
-        )
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        info["memory_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    try:  # read-only git: which commit, and whether the work tree had changes
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        if head:
+            info["commit"] = head + (" with local changes" if dirty else "")
+    except OSError:
+        pass
+    return info
 
 
-def bench_seed(args: argparse.Namespace, tmp: Path) -> dict:
-    """The seed (the repo's own content/): build once, search figures and index build time."""
-    work = tmp / "seed"
-    cold, _runs = measure.build_ours(REPO / "content", work, 1, cold=True)
-    result: dict = {"build": cold.to_json()}
-    if cold.error:
-        print(f"\n== Seed (content/) ==\n  build failed: {cold.error}")
+def bench_seed(digest: Digest, tmp: Path) -> dict:
+    """The seed (the repo's own content/): one build, for its search figures."""
+    measure.log("Seed: building the repo's content/ for its search figures...")
+    out = tmp / "seed" / "_site"
+    run = digest.build(REPO / "content", out, tmp / "seed" / "stats.json")
+    result: dict = {"build": run.to_json()}
+    if not run.ok:
+        result["build"]["error"] = run.failure("digest build")
         return result
-    result["search"] = measure.search_figures(work / "site")
-    result["index_build"] = (
-        measure.index_build_seconds(REPO / "content", args.runs) if "error" not in result["search"] else None
-    )
-    print_search("the seed (content/)", result["search"], result["index_build"])
+    result["search"] = measure.search_figures(out)
     return result
 
 
-def bench_n(n: int, args: argparse.Namespace, tmp: Path) -> dict:
-    work = tmp / f"n{n}"
-    content = work / "content"
-    started = time.perf_counter()
-    written = write_content(args.corpus, n, content)
-    print(
-        f"\n## N = {n}: wrote {written} content files in {time.perf_counter() - started:.1f}s ({content})",
-        flush=True,
-    )
-    result: dict = {"n": n, "papers": written}
-    cold, _ = measure.build_ours(content, work, args.runs, cold=True)
-    warm = None
-    if not cold.error:
-        warm, _ = measure.build_ours(content, work, args.runs, cold=False)
-    result["ours_cold"] = cold.to_json()
-    result["ours_warm"] = warm.to_json() if warm else None
-    peers: dict = {}
+def peers_for(n: int, args: argparse.Namespace) -> dict:
+    """The peers' figures on the same N records, as JSON (or why there are none)."""
     if args.no_peers:
-        peers = {"pelican": "skipped (--no-peers)", "hugo": "skipped (--no-peers)"}
-    elif args.peers_unavailable:
-        peers = {"pelican": args.peers_unavailable, "hugo": args.peers_unavailable}
-    else:
-        print(f"Running the peers on {n} papers ({args.runs} runs each)...", flush=True)
-        peers = measure.run_peers(n, args.runs, args.corpus)
-    result["peers"] = {k: (v.to_json() if isinstance(v, measure.Summary) else v) for k, v in peers.items()}
-    print_speed_table(n, cold, warm, peers)
-    if cold.error:
+        return {"hugo": "skipped (--no-peers)", "pelican": "skipped (--no-peers)"}
+    if args.peers_unavailable:
+        return {"hugo": args.peers_unavailable, "pelican": args.peers_unavailable}
+    measure.log(f"  peers: Hugo and Pelican on {n:,} records, {args.runs} run(s) each...")
+    got = measure.run_peers(n, args.runs, args.corpus)
+    return {k: (v.to_json() if isinstance(v, measure.Summary) else v) for k, v in got.items()}
+
+
+def bench_n(
+    result: dict, args: argparse.Namespace, digest: Digest, tmp: Path, save: Callable[[], None]
+) -> dict:
+    """Every figure for N = result["n"], filled into `result` as they come; `save` writes the JSON so far
+    (a long run leaves its figures behind as it goes)."""
+    n = result["n"]
+    layout = scenarios.Layout(tmp / f"n{n}")
+    result.update({"runs": args.runs, "scenarios": {}, "work": str(layout.work)})
+    scen = result["scenarios"]
+    measure.log(f"N = {n:,}: writing 100 daily digests of {n // 100:,} papers in {layout.work}...")
+    try:
+        days = corpus.write_days(args.corpus, n, layout.work / "days", layout.work / "days-next")
+    except (OSError, ValueError) as exc:
+        result["setup"] = {"error": str(exc)}
         return result
-    site = work / "site"
-    result["search"] = measure.search_figures(site)
-    has_index = "error" not in result["search"]
-    result["index_build"] = measure.index_build_seconds(content, args.runs) if has_index else None
-    print_search(n, result["search"], result["index_build"])
-    if args.no_browser:
-        result["latency"] = {"error": "skipped (--no-browser)"}
-    elif not has_index:
-        result["latency"] = {"error": "no search index in the built site"}
-    else:
-        selectors = {k: v for k, v in (("page", args.page_selector), ("header", args.header_selector)) if v}
-        result["latency"] = browser.first_result_latency(
-            site, runs=args.latency_runs, word=args.word, selectors=selectors
+    measure.log("  digest init + digest ingest of the 100 days...")
+    result["setup"] = guarded("setup", lambda: scenarios.setup_site(digest, layout, days))
+    save()
+    if result["setup"].get("error"):
+        result["peers"] = peers_for(n, args)
+        return result
+    measure.log(f"  ingested {result['setup'].get('papers')} papers in {result['setup']['wall_s']:.2f}s")
+    runs = args.runs
+    scen["cold"] = guarded(
+        "cold build", lambda: scenarios.repeat_builds(digest, layout, "cold", runs, cold=True)
+    )
+    save()
+    if not scen["cold"].get("error"):
+        result["output"] = tree.output_size(layout.out)
+        scen["nochange"] = guarded(
+            "no-change rebuild", lambda: scenarios.repeat_builds(digest, layout, "nochange", runs, cold=False)
         )
-    print_latency(n, result["latency"])
+        layout.save()
+        save()
+        scen["new_day"] = guarded("new day", lambda: scenarios.new_day(digest, layout, days.next_day, runs))
+        save()
+        scen["edit"] = guarded("edit", lambda: scenarios.edit_title(digest, layout, runs))
+        save()
+        if args.no_browser:
+            scen["serve_edit"] = {"error": "skipped (--no-browser)"}
+        else:
+            rebuild = scen["nochange"].get("wall_s") or scen["cold"].get("wall_s") or 60.0
+            timeout = max(120.0, 10 * rebuild)
+            scen["serve_edit"] = guarded(
+                "serve edit", lambda: serve_edit.serve_edit(digest, layout, args.serve_edits, timeout)
+            )
+        layout.restore()
+        save()
+        measure.log("  search figures...")
+        result["search"] = guarded("search figures", lambda: measure.search_figures(layout.out))
+        if args.no_browser:
+            result["latency"] = {"error": "skipped (--no-browser)"}
+        elif "error" in result["search"]:
+            result["latency"] = {"error": "no search index in the built site"}
+        else:
+            measure.log("  first-result latency in Chromium...")
+            result["latency"] = guarded(
+                "latency",
+                lambda: browser.first_result_latency(layout.out, runs=args.latency_runs, word=args.word),
+            )
+        save()
+    result["peers"] = guarded("peers", lambda: peers_for(n, args))
     return result
+
+
+def parse_sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("-n", default="1000,10000", help="comma-separated paper counts (default 1000,10000)")
-    parser.add_argument("--runs", type=int, default=3, help="builds per N and peer; medians are quoted")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    parser.add_argument("--no-peers", action="store_true", help="skip Pelican and Hugo")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium latency")
+    parser.add_argument("-n", default="10000", help="papers: a count or a comma list (default 10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario and peer (default 3); medians")
+    parser.add_argument("--quick", action="store_true", help="one run of everything (--runs 1, one edit)")
+    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_CORPUS)
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help="where the figures go (Markdown beside)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp work folder (its path is printed)")
+    parser.add_argument("--no-peers", action="store_true", help="skip Hugo and Pelican")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="skip Chromium: serve edit and search latency"
+    )
     parser.add_argument("--no-seed", action="store_true", help="skip the seed's search figures")
-    parser.add_argument("--latency-runs", type=int, default=3)
+    parser.add_argument("--serve-edits", type=int, default=None, help="edits under digest serve (default 3)")
+    parser.add_argument("--latency-runs", type=int, default=None, help="search latency runs (default 3)")
     parser.add_argument("--word", default="transformer", help="the latency query (default transformer)")
-    parser.add_argument("--page-selector", help=f"a search page result (default {browser.PAGE_RESULT!r})")
-    parser.add_argument("--header-selector", help=f"a header box result (default {browser.HEADER_RESULT!r})")
     args = parser.parse_args(argv)
     try:
-        sizes = [int(part) for part in args.n.split(",") if part.strip()]
+        sizes = parse_sizes(args.n)
     except ValueError:
-        parser.error(f"-n takes comma-separated numbers, not {args.n!r}")
-    if not sizes or min(sizes) < 1 or args.runs < 1:
-        parser.error("-n needs at least one positive count and --runs at least 1")
-    if not SHARED.is_dir() or not args.corpus.is_file():
+        parser.error(f"-n takes a number or comma-separated numbers, not {args.n!r}")
+    if not sizes or min(sizes) < corpus.DAYS or args.runs < 1:
+        parser.error(f"-n needs counts of at least {corpus.DAYS} (one paper a day) and --runs at least 1")
+    if args.quick:
+        args.runs = 1
+    args.serve_edits = args.serve_edits or (1 if args.quick else 3)
+    args.latency_runs = args.latency_runs or (1 if args.quick else 3)
+    if not args.corpus.is_file():
         print(
             f"bench: error: the corpus {args.corpus} is missing. The benchmark reads ../shared/corpora "
-            f"beside the repository ({SHARED}); check out the shared folder there.",
+            f"beside the repository ({corpus.SHARED}); check out the shared folder there.",
             file=sys.stderr,
         )
         return 2
@@ -216,25 +228,50 @@ def main(argv: list[str] | None = None) -> int:
         why = measure.install_peers()
         if why:
             args.peers_unavailable = f"peers unavailable: {why}"
-            print(args.peers_unavailable, file=sys.stderr)
+            measure.log(args.peers_unavailable)
 
-    summary: dict = {"corpus": str(args.corpus), "runs": args.runs, "python": sys.version.split()[0]}
+    digest = Digest()
+    summary: dict = {
+        "machine": machine_info(),
+        "corpus": str(args.corpus),
+        "runs": args.runs,
+        "sizes_requested": sizes,
+        "digest_build_options": {"stats": digest.has_stats, "quiet": digest.has_quiet},
+        "sizes": [],
+    }
+    markdown = args.json.with_suffix(".md")
+
+    def save() -> None:
+        summary["targets"] = report.evaluate_targets(summary["sizes"])
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+
     tmp = Path(tempfile.mkdtemp(prefix="research-digest-bench-"))
+    measure.log(f"work folder: {tmp}{' (kept: --keep)' if args.keep else ''}")
+    if not digest.has_stats:
+        measure.log("digest build has no --stats yet: stage times will be recorded as unavailable")
     failed = False
     try:
         if not args.no_seed:
-            summary["seed"] = bench_seed(args, tmp)
-        summary["sizes"] = []
+            summary["seed"] = guarded("seed", lambda: bench_seed(digest, tmp))
         for n in sizes:
-            result = bench_n(n, args, tmp)
+            result: dict = {"n": n}
             summary["sizes"].append(result)
-            failed |= bool(result["ours_cold"].get("error"))
+            failure = guarded(f"N = {n}", lambda result=result: bench_n(result, args, digest, tmp, save))
+            if failure is not result:
+                result.update(failure)
+            failed |= bool((result.get("scenarios", {}).get("cold") or {"error": "not run"}).get("error"))
+            save()
+            if not args.keep:
+                shutil.rmtree(tmp / f"n{n}", ignore_errors=True)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        print(f"\nWrote {args.json}")
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    save()
+    markdown.write_text(report.render_markdown(summary), encoding="utf-8")
+    print()
+    sys.stdout.write(report.render_text(summary))
+    print(f"\nWrote {args.json} and {markdown}" + (f"; work folder kept: {tmp}" if args.keep else ""))
     return 1 if failed else 0
 
 

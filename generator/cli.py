@@ -451,7 +451,8 @@ def build(
     """Build the static site from the content folder (atomically: a failed build changes nothing)."""
     from generator.build import SiteWriteError, build_site
 
-    progress = None if quiet else ProgressPrinter()
+    # Bars on a terminal only: a log (CI, make site > file) gets the summary lines and nothing else.
+    progress = ProgressPrinter() if not quiet and sys.stderr.isatty() else None
     try:
         result = build_site(content_dir, out_dir, base_url, progress=progress, use_cache=not no_cache)
     except SiteWriteError as exc:
