@@ -30,6 +30,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         _replace(path, lambda tmp: _write(tmp, "wb", data))
 
 
+def atomic_stream(path: Path, fill: Callable[[IO[bytes]], object]) -> None:
+    """Write `path` by handing `fill` an open binary file, all or nothing: for data too large to build
+    as one bytes object first (the build cache's parsed papers)."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            fill(handle)
+
+    _replace(path, write)
+
+
 def atomic_copy(source: Path, target: Path) -> None:
     """Copy `source` to `target`, all or nothing."""
     _replace(target, lambda tmp: shutil.copyfile(source, tmp))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -59,12 +60,16 @@ def run_all(
             yield index, task(index)
         return
     _task = task
+    # The workers' garbage collector must not walk (and so copy, page by page) the objects they share
+    # with this process: frozen, they stay shared for as long as a worker only reads them.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             yield from pool.imap_unordered(_run, range(count), chunksize=chunk)
     finally:
         _task = None
+        gc.unfreeze()
 
 
 def _run(index: int) -> tuple[int, Any]:

@@ -438,6 +438,7 @@ def _read_paper_files(
         if progress is not None:
             progress("parsing papers", done, len(todo))
         at, path, raw = todo[index]
+        todo[index] = (at, path, b"")  # the bytes are not needed any more: 50k files are 150 MB
         key = results[at][1]
         if parsed is None:
             paper, found = _parse_paper(path, raw, content_dir, topic_slugs)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.atomic import atomic_write
+from generator.atomic import atomic_stream, atomic_write
 from generator.model import SitePaper
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class PaperCache:
         terms = {key: self.terms[key] for key in keys if key in self.terms}
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "papers": papers, "terms": terms}
         assert self.folder is not None
-        atomic_write(self.folder / name, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_stream(self.folder / name, lambda handle: pickle.dump(data, handle, protocol=5))
 
 
 def read_index(folder: Path, fingerprint: str) -> dict[str, tuple[str, str | None, str]]:

@@ -81,7 +81,7 @@ def _render_pending(
 
     def render(index: int) -> tuple[str | None, str | None]:
         page = pending[index]
-        text = page.render_now()
+        text = page.rendered()
         if cache is None or page.key is None:
             return None, text
         stored = cache.store(page.key, text.encode("utf-8"))

@@ -57,9 +57,14 @@ class Page:
 
     def render_now(self) -> str:
         """Render a pending page here and now (its text is kept)."""
-        assert self._render is not None
-        self._text, self._render = self._render(), None
+        self._text, self._render = self.rendered(), None
         return self._text
+
+    def rendered(self) -> str:
+        """A pending page's text, not kept: a worker process renders thousands of pages and hands each
+        to the cache, so keeping them would only grow its memory."""
+        assert self._render is not None
+        return self._render()
 
     def settle(self, stored: Path | None, text: str | None = None) -> None:
         """A pending page was rendered elsewhere: into the cache file `stored`, or to `text`."""

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from generator import urls
 from generator.atomic import atomic_write, naming
-from generator.parallel import die_with_parent
+from generator.parallel import cpu_workers, die_with_parent
 from generator.search.index import DECIMALS, FIELDS, SNIPPET_CHARS, ShardDoc, build_shard, dumps
 
 if TYPE_CHECKING:
@@ -243,52 +243,63 @@ def write_search_index(
     *,
     topic_names: Mapping[str, str],
     cache_dir: Path | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     first_budget: int = FIRST_SHARD_BUDGET,
     budget: int = SHARD_BUDGET,
 ) -> SearchStats:
     """Write `search/index.json` (the manifest, newest shard first) and one content-hashed file per shard.
 
     Shards whose input has not changed are read from `cache_dir` instead of being rebuilt; the others are
-    built in `workers` processes (1: in this process).
+    built in `workers` processes (default: the cores, `parallel.cpu_workers`; 1: in this process).
     """
+    workers = cpu_workers() if workers is None else workers
     started = time.perf_counter()
     shards = split_shards(
         [doc_for(paper, topic_names) for paper in papers], first_budget=first_budget, budget=budget
     )
     keys = [cache_key(docs) for docs in shards]
     warnings: list[str] = []
-    built: list[tuple[bytes, bytes] | None] = [None] * len(shards)  # (gzipped, content) of each shard
-    if cache_dir is not None:
-        for number, key in enumerate(keys):
-            entry = read_cached(cache_dir / f"{key}.json.gz")
-            if isinstance(entry, str):
-                warnings.append(_drop(cache_dir / f"{key}.json.gz", entry))
-            elif entry is not None:
-                built[number] = entry
-    cached_count = sum(entry is not None for entry in built)
-    todo = [number for number, entry in enumerate(built) if entry is None]
-    for number, data in zip(todo, _build_all([shards[n] for n in todo], workers), strict=True):
-        built[number] = (data, gzip.decompress(data))
-    if cache_dir is not None:
-        warnings += _store(cache_dir, [(keys[n], built[n]) for n in todo])
-
     out = site_dir / "search"
     out.mkdir(parents=True, exist_ok=True)
+    # Each shard is written as soon as it is at hand and only its figures are kept: at 50k papers the
+    # shards are 250 MB of JSON, which a build need not hold at once.
+    written: dict[int, tuple[str, int, int]] = {}  # number -> (file name, bytes, gzipped bytes)
+
+    def emit(number: int, data: bytes, content: bytes) -> None:
+        name = f"shard-{hashlib.sha256(content).hexdigest()[:12]}.json"
+        _write_bytes(out / name, content)
+        written[number] = (name, len(content), len(data))
+
+    todo = []
+    for number, key in enumerate(keys):
+        entry = read_cached(cache_dir / f"{key}.json.gz") if cache_dir is not None else None
+        if isinstance(entry, str):
+            assert cache_dir is not None
+            warnings.append(_drop(cache_dir / f"{key}.json.gz", entry))
+            entry = None
+        if entry is None:
+            todo.append(number)
+        else:
+            emit(number, *entry)
+    cached_count = len(shards) - len(todo)
+    storing = cache_dir is not None
+    for number, data in zip(todo, _build_all([shards[n] for n in todo], workers), strict=True):
+        emit(number, data, gzip.decompress(data))
+        if storing:
+            assert cache_dir is not None
+            failed = _store(cache_dir, [(keys[number], (data, b""))])
+            warnings += failed
+            storing = not failed
+
     entries = []
     total = total_gzip = first_gzip = 0
-    names = set()
-    for number, (docs, entry) in enumerate(zip(shards, built, strict=True)):
-        assert entry is not None
-        data, content = entry
-        name = f"shard-{hashlib.sha256(content).hexdigest()[:12]}.json"
-        names.add(name)
-        _write_bytes(out / name, content)
-        size = len(data)
-        total, total_gzip = total + len(content), total_gzip + size
+    for number, docs in enumerate(shards):
+        name, size, gzipped = written[number]
+        total, total_gzip = total + size, total_gzip + gzipped
         if number == 0:
-            first_gzip = size
+            first_gzip = gzipped
         entries.append({"url": name, "papers": len(docs), "newest": docs[0].date, "oldest": docs[-1].date})
+    names = {name for name, _, _ in written.values()}
     for stale in out.glob("shard-*.json"):
         if stale.name not in names:
             stale.unlink()
