@@ -396,6 +396,19 @@ def test_xml_entities_are_refused(tmp_path: Path, doctype: str) -> None:
     one_error_line(ingest(path, "--content", tmp_path / "c"), "entities are not allowed")
 
 
+@pytest.mark.parametrize("encoding", ["bogus-enc", "rot13", "idna"])
+def test_an_xml_declaration_naming_an_unreadable_encoding_is_one_line(tmp_path: Path, encoding: str) -> None:
+    """Found by the fuzz test: expat looks the declared encoding up and raised LookupError/UnicodeError."""
+    feed = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        "<entry><id>http://arxiv.org/abs/2601.00001v1</id><title>T</title><summary>A.</summary></entry>\n"
+        "</feed>\n"
+    )
+    path = tmp_path / "feed.xml"
+    path.write_text(feed, encoding="utf-8")
+    one_error_line(ingest(path, "--content", tmp_path / "c"), "in an encoding that cannot be read")
+
+
 def test_an_e_mail_of_thousands_of_nested_parts_is_refused_quickly(tmp_path: Path) -> None:
     """Python's e-mail parser recurses (and slows down) on nested multipart parts: refused up front."""
     bounds = [f"b{n}" for n in range(3000)]

@@ -76,6 +76,8 @@ def parse(source: DigestSource) -> ParsedDigest:
     except DefusedXmlException as exc:
         why = f"is refused: the XML uses {type(exc).__name__} (entities are not allowed)"
         raise InputError(why, source.path) from exc
+    except (LookupError, UnicodeError) as exc:  # an XML declaration naming an encoding Python has not
+        raise InputError(f"is XML in an encoding that cannot be read ({exc})", source.path, 1) from exc
     if root.tag != f"{ATOM}feed":
         raise InputError("is XML but not an Atom feed", source.path)
     entries = root.findall(f"{ATOM}entry")
