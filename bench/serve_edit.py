@@ -4,9 +4,10 @@
 first copied from the saved site, so its own first build is a warm one and not timed). Headless Chromium
 (Playwright) opens the paper's page `/papers/<slug>/`. Then, per edit: the clock starts just before the
 paper file is written (a new title, written to a temp file and renamed in, as editors save) and stops when
-the page's <h1> holds the new title. The page reloads itself (the server's live-reload script: a poll
-once a second, or a push), so the wait is `page.wait_for_function` in a loop that survives the reload's
-navigation; it does not depend on how the reload is triggered. The server is stopped with SIGINT (its
+the page's <h1> holds the new title. The page reloads itself (the server pushes a reload: first after
+re-rendering the edited paper's page, again after the full rebuild), so the wait is
+`page.wait_for_function` in a loop that survives the reload's navigation. The next edit waits for the
+server's full rebuild of the previous one. The server is stopped with SIGINT (its
 Ctrl-C), then SIGTERM, then SIGKILL if it does not exit.
 """
 
@@ -97,6 +98,17 @@ def wait_for_title(page, title: str, timeout: float) -> float:
             time.sleep(0.01)
 
 
+def _wait_for_rebuild(log_path: Path, before: int, timeout: float) -> list[tuple[str, str]]:
+    """The server's "rebuilt N pages in Xs" lines printed after the first `before` ones, once there is
+    one (or after `timeout` seconds)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        rebuilds = _REBUILT_RE.findall(log_path.read_text(errors="replace"))[before:]
+        if rebuilds or time.perf_counter() > deadline:
+            return rebuilds
+        time.sleep(0.05)
+
+
 def serve_edit(digest: Digest, layout: Layout, edits: int, timeout: float) -> dict:
     """Median seconds from writing an edited title to seeing it in the open page, over `edits` edits."""
     why = browser.unavailable()
@@ -162,12 +174,15 @@ def _edits(
                 write_atomically(paper, retitle(original, title))
                 seen = wait_for_title(page, title, timeout)
                 edit = {"seconds": seen - started, "title": title}
-                time.sleep(0.3)  # the server's own line about the rebuild, when it prints one
-                rebuilds = _REBUILT_RE.findall(log_path.read_text(errors="replace"))[rebuilt_before:]
+                # The page may show the edit before the server's full rebuild is done (it shows an edited
+                # paper's page first): wait for that rebuild, so each edit starts from a settled server,
+                # as a person's next edit does, and is not queued behind the previous one's rebuild.
+                rebuilds = _wait_for_rebuild(log_path, rebuilt_before, timeout)
                 if rebuilds:
                     edit["serve_rebuild_s"] = float(rebuilds[-1][1])
+                    edit["rebuilt_after_s"] = time.perf_counter() - started
                 result["edits"].append(edit)
                 measure.log(f"  serve: edit {number}/{edits} visible after {edit['seconds']:.2f}s")
-                time.sleep(1.0)  # let the server settle before the next edit
+                time.sleep(0.5)
         finally:
             chromium.close()

@@ -25,7 +25,9 @@ def sync_tree(source: Path, dest: Path) -> int:
 
     Files whose size and mtime already match are left alone, so putting back a 10k-paper content folder
     after one digest was ingested copies a few files, not ten thousand; mtimes are copied (`copy2`), so a
-    restored file looks to any cache exactly as it did when it was set aside.
+    restored file looks to any cache exactly as it did when it was set aside. Hard links within `source`
+    stay hard links in `dest` (a built site's pages are links to the build cache's entries: a copy that
+    broke them would make every later build relink ten thousand files, which no real site does).
     """
     if not source.exists():
         shutil.rmtree(dest, ignore_errors=True)
@@ -42,13 +44,25 @@ def sync_tree(source: Path, dest: Path) -> int:
             if not (source / sub.relative_to(dest)).is_dir():
                 shutil.rmtree(sub, ignore_errors=True)
     copied = 0
+    linked: dict[tuple[int, int], Path] = {}  # a source inode -> its first copy in dest
     for relative, path in wanted.items():
         target = dest / relative
         have = present.get(relative)
-        if have is not None and have.exists():
-            a, b = path.stat(), have.stat()
-            if a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns:
+        source = path.stat()
+        if source.st_nlink > 1:  # a built site's pages are hard links into .cache/pages: keep them so
+            first = linked.setdefault((source.st_dev, source.st_ino), target)
+            if first != target:
+                if not (have is not None and have.exists() and os.path.samefile(first, target)):
+                    target.unlink(missing_ok=True)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.link(first, target)
+                    copied += 1
                 continue
+        if have is not None and have.exists():
+            b = have.stat()
+            if source.st_size == b.st_size and source.st_mtime_ns == b.st_mtime_ns and b.st_nlink == 1:
+                continue
+        target.unlink(missing_ok=True)  # never write through a link into another file
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
         copied += 1
