@@ -48,9 +48,9 @@ def sync_tree(source: Path, dest: Path) -> int:
     for relative, path in wanted.items():
         target = dest / relative
         have = present.get(relative)
-        source = path.stat()
-        if source.st_nlink > 1:  # a built site's pages are hard links into .cache/pages: keep them so
-            first = linked.setdefault((source.st_dev, source.st_ino), target)
+        info = path.stat()
+        if info.st_nlink > 1:  # a built site's pages are hard links into .cache/pages: keep them so
+            first = linked.setdefault((info.st_dev, info.st_ino), target)
             if first != target:
                 if not (have is not None and have.exists() and os.path.samefile(first, target)):
                     target.unlink(missing_ok=True)
@@ -60,7 +60,7 @@ def sync_tree(source: Path, dest: Path) -> int:
                 continue
         if have is not None and have.exists():
             b = have.stat()
-            if source.st_size == b.st_size and source.st_mtime_ns == b.st_mtime_ns and b.st_nlink == 1:
+            if info.st_size == b.st_size and info.st_mtime_ns == b.st_mtime_ns and b.st_nlink == 1:
                 continue
         target.unlink(missing_ok=True)  # never write through a link into another file
         target.parent.mkdir(parents=True, exist_ok=True)
