@@ -45,6 +45,8 @@ from generator.watch import Watcher
 #: The build generation: an event stream for EventSource (`Accept: text/event-stream`), else as text.
 LIVERELOAD_PATH = "/__livereload"
 LIVERELOAD_SCRIPT_PATH = "/__livereload.js"
+#: Seconds between showing an edited page and starting the full rebuild (see DevServer.build).
+PREVIEW_PAUSE = 0.4
 #: Seconds a connection may stay silent (before its request, or while a response is being read).
 CONNECTION_TIMEOUT = 15.0
 #: Open connections at once; at the cap the longest idle one is closed (browsers open about six).
@@ -490,6 +492,9 @@ class DevServer:
             if shown:
                 self._bump()
                 self.echo(f"showed {len(shown)} edited page(s) at once; rebuilding the site")
+                # The open tab reloads now: let it have the cores for a moment before the rebuild
+                # takes both (on a large site the rebuild is seconds of work in every process).
+                self._stop.wait(PREVIEW_PAUSE)
         try:
             result = self.builder(self.content_dir, self.out_dir)
         except DigestError as exc:
