@@ -49,8 +49,9 @@ check: $(PY_STAMP)
 # The performance figures of issue 11 (bench/README.md): a site of N papers ingested as 100 daily digests,
 # cold / no-change / new-day / edited-title builds, an edit under digest serve, search figures, Hugo and
 # Pelican on the same papers, the targets judged; tables on stdout, figures in .bench/latest.json and .md.
-# Reads ../shared/corpora; installs the peers once. Defaults: N=10000 RUNS=3 (estimated 25-35 minutes);
-# make bench N=1000 RUNS=1 takes about 2 minutes; N=1000,10000,50000 judges linear growth and 50k memory.
+# Reads ../shared/corpora; installs the peers once. Defaults: N=10000 RUNS=3 (25 minutes, 13 of them Pelican);
+# make bench N=1000 RUNS=1 takes about 2 minutes; N=1000,10000,50000 judges linear growth and 50k memory
+# (bench/run.py -n 1000,10000,50000 --runs 1 --no-peers: about 30 minutes).
 bench: bootstrap
 	$(BIN)/python bench/run.py $(if $(N),-n $(N)) $(if $(RUNS),--runs $(RUNS))
 
