@@ -36,6 +36,7 @@ from generator.cache.fingerprint import code_fingerprint, files_fingerprint
 from generator.cache.pages import PageCache, place
 from generator.cache.papers import PaperCache
 from generator.cache.related import read_related, write_related
+from generator.cite import bibtex_keys
 from generator.errors import DigestError
 from generator.lock import folder_lock
 from generator.model import Site
@@ -336,6 +337,8 @@ class BuildMemory:
     #: The Jinja environment, its templates compiled once (Jinja reloads a template whose file changed).
     environment: Environment | None = None
     folder: SiteFolder | None = None
+    #: The last build's BibTeX keys, by slug.
+    cite_keys: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_site(
@@ -389,6 +392,7 @@ def build_site(
     page_cache.remove_unused()
     if memory is not None:
         memory.papers, memory.site, memory.related, memory.base_url = papers, site, related, base
+        memory.cite_keys = bibtex_keys(site.papers)
     html_pages = sum(1 for page in pages if page.path.endswith(".html"))
     return BuildResult(
         html_pages,

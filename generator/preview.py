@@ -58,7 +58,13 @@ def preview_papers(
     new_site = _with_papers(site, edited)
     folder = SiteFolder.of(content_dir)
     kept = memory.environment if memory.folder == folder else None
-    renderer = PageRenderer(new_site, memory.related, memory.base_url, kept or make_environment(folder))
+    renderer = PageRenderer(
+        new_site,
+        memory.related,
+        memory.base_url,
+        kept or make_environment(folder),
+        cite_keys=memory.cite_keys if set(memory.cite_keys) >= set(edited) else None,
+    )
     written = []
     try:
         with folder_lock(out_dir, wait=LOCK_WAIT):

@@ -125,6 +125,7 @@ class PageRenderer:
         base_url: str,
         env: Environment,
         cache: PageCache | None = None,
+        cite_keys: Mapping[str, str] | None = None,
     ) -> None:
         #: The whole site: config, topics, papers newest first, digests newest first.
         self.site = site
@@ -135,8 +136,9 @@ class PageRenderer:
         self.env = env
         self.by_slug = {paper.slug: paper for paper in site.papers}
         self.topic_names = {topic.slug: topic.name for topic in site.topics}
-        #: BibTeX keys, made once over the whole site: a key is unique only among all of them.
-        self.cite_keys = cite.bibtex_keys(site.papers)
+        #: BibTeX keys, made once over the whole site: a key is unique only among all of them (`digest
+        #: serve`'s preview passes the last build's, rather than spend a quarter second on 10k papers).
+        self.cite_keys = dict(cite_keys) if cite_keys is not None else cite.bibtex_keys(site.papers)
         #: Every page yielded so far in this build, in order (the sitemap, built last, lists them).
         self.built: list[Page] = []
         #: Where rendered pages are kept between builds; None renders every page, at once.
