@@ -116,11 +116,6 @@ def related_for(
     return related
 
 
-def render_site(site: Site, base_url: str, folder: SiteFolder) -> list[Page]:
-    """Every page, rendered with the site folder's templates over the built-in ones (no cache)."""
-    return render_pages(site, related_for(site), base_url, make_environment(folder))
-
-
 def _write(building: Path, pages: list[Page], static_files: dict[str, Path]) -> int:
     """Make `building` hold exactly the pages and static files (the site's own over the built-in ones).
 

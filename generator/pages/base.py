@@ -51,10 +51,6 @@ class Page:
         page.key, page._render = key, render
         return page
 
-    @property
-    def is_pending(self) -> bool:
-        return self._render is not None
-
     def render_now(self) -> str:
         """Render a pending page here and now (its text is kept)."""
         self._text, self._render = self.rendered(), None
