@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from generator import parallel
 from generator.content import ContentFile, compose_file, content_file_of, parse_content_text, replace_field
 from generator.ingest.dates import date_in_filename
 from generator.ingest.source import DigestSource, file_sha256
@@ -122,6 +123,7 @@ def plan_digest(
     seen_in_digest: dict[str, int] = {}
     orphans: list[str] = []
     claimed: set[str] = set()
+    composed = _compose_new_files(store, papers, day, name)
     for number, paper in enumerate(papers, start=1):
         if progress is not None:
             progress(number)
@@ -137,7 +139,7 @@ def plan_digest(
             orphans.append(paper.arxiv or paper.title)
             continue
         if existing is None:
-            plan.changes.append(_new_paper(store, paper, day, name))
+            plan.changes.append(_new_paper(store, paper, day, name, composed.get(number - 1)))
             claimed.add(paper.id)
             continue
         claimed.add(existing.meta["id"])
@@ -209,9 +211,23 @@ def _links(paper: Paper) -> list[dict[str, str]]:
     return [{"label": link.label, "url": link.url} for link in paper.links]
 
 
-def _new_paper(store: ContentStore, paper: Paper, day: str, source_name: str) -> FileChange:
-    slug = unique_slug(slugify(paper.title), store.slugs)
-    path = store.papers_dir / f"{slug}.md"
+def _compose_new_files(
+    store: ContentStore, papers: list[Paper], day: str, source_name: str
+) -> dict[int, tuple[dict[str, Any], str]]:
+    """The front matter and file text of every paper that is surely new to content/ (see
+    `ContentStore.may_know`), by its index in `papers`, composed on every core: a digest of fifty
+    thousand new papers spends most of its planning in the YAML dumper. Only a head start: a paper
+    missing here (it looked known, or came too few to fork for) is composed when planned, the same way."""
+    fresh = [i for i, paper in enumerate(papers) if not paper.update_only and not store.may_know(paper)]
+
+    def compose(index: int) -> tuple[dict[str, Any], str]:
+        return _new_file(papers[fresh[index]], day, source_name)
+
+    return {fresh[index]: done for index, done in parallel.run_all(compose, len(fresh), chunk=256)}
+
+
+def _new_file(paper: Paper, day: str, source_name: str) -> tuple[dict[str, Any], str]:
+    """A new paper's front matter and file text: a function of the paper, the day and the digest only."""
     meta: dict[str, Any] = {
         "id": paper.id,
         "title": paper.title,
@@ -224,7 +240,19 @@ def _new_paper(store: ContentStore, paper: Paper, day: str, source_name: str) ->
     if paper.rank is not None:
         meta["rank"] = {day: paper.rank}
     meta.update(_metadata(paper))
-    text = compose_file(meta, escape_text(paper.abstract))
+    return meta, compose_file(meta, escape_text(paper.abstract))
+
+
+def _new_paper(
+    store: ContentStore,
+    paper: Paper,
+    day: str,
+    source_name: str,
+    composed: tuple[dict[str, Any], str] | None = None,
+) -> FileChange:
+    slug = unique_slug(slugify(paper.title), store.slugs)
+    path = store.papers_dir / f"{slug}.md"
+    meta, text = composed or _new_file(paper, day, source_name)
     store.slugs.add(slug)
     store.remember(content_file_of(text, path, meta))
     return FileChange("new", paper.title, path, text)

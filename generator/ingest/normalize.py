@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
+from generator import parallel
 from generator.ingest.cleanup import normalize_latex_residue, tex_accents
 from generator.ingest.links import extract_links, web_url
 from generator.model import (
@@ -98,6 +99,15 @@ def normalize_paper(paper: Paper) -> Paper:
     return paper
 
 
+def normalize_papers(papers: list[Paper]) -> list[Paper]:
+    """`normalize_paper` over every paper, on every core when there are many (a corpus of fifty thousand
+    spends seconds in the TeX and link rules); the papers come back in their order."""
+    normalized = list(papers)
+    for index, paper in parallel.run_all(lambda i: normalize_paper(papers[i]), len(papers), chunk=256):
+        normalized[index] = paper
+    return normalized
+
+
 def unusable(paper: Paper) -> str | None:
     """Why a normalised paper cannot become a content file (no title, a field over its limit), or None.
 
@@ -144,8 +154,7 @@ def normalize_digest(parsed: ParsedDigest) -> ParsedDigest:
     one digest share a title (and have no arXiv id), their abstracts are mixed in so both are kept.
     """
     kept: list[Paper] = []
-    for paper in parsed.papers:
-        normalize_paper(paper)
+    for paper in normalize_papers(parsed.papers):
         why = unusable(paper)
         if why is not None:
             parsed.skipped.append(f"line {paper.line}: {why}; skipped")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator import parallel
 from generator.cache import cache_dir_beside
 from generator.cache.fingerprint import code_fingerprint
 from generator.cache.papers import read_index
@@ -123,8 +124,7 @@ def _read(
     )
     if digest_date is None:
         raise InputError(f"cannot tell the digest's date ({rule}): pass --date YYYY-MM-DD", path)
-    for paper in parsed.papers:
-        paper.topics = classify(paper.title, paper.abstract, topics) if topics else []
+    _classify_all(parsed.papers, topics)
     return _Read(
         source,
         module.FORMAT,
@@ -137,6 +137,17 @@ def _read(
         text,
         stamp,
     )
+
+
+def _classify_all(papers: list[Paper], topics: list[Topic]) -> None:
+    """Give every paper its topics (on every core when there are many: the rules are regular expressions
+    over each abstract)."""
+
+    def topics_of(index: int) -> list[str]:
+        return classify(papers[index].title, papers[index].abstract, topics) if topics else []
+
+    for index, found in parallel.run_all(topics_of, len(papers), chunk=256):
+        papers[index].topics = found
 
 
 def _plan(

@@ -154,6 +154,15 @@ class ContentStore:
                 found = candidate
         return found
 
+    def may_know(self, paper: Paper) -> bool:
+        """Whether `find` could find a file for `paper` (its id, arXiv id or title is on record), without
+        reading any file: False means the paper is surely new to content/ as it stood."""
+        return (
+            paper.id in self.papers_by_id
+            or bool(paper.arxiv and paper.arxiv in self.ids_by_arxiv)
+            or title_key(paper.title) in self.ids_by_title
+        )
+
     def find_ingested(self, sha256: str) -> ManifestEntry | None:
         return next((entry for entry in self.manifest if entry.sha256 == sha256), None)
 
