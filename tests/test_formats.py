@@ -425,7 +425,7 @@ def papers_by_title(content: Path, title: str) -> dict[str, Any]:
 
 
 def test_arxiv_corpus_50k_ingests_every_record(tmp_path: Path) -> None:
-    """The 50k corpus through the CLI (under a minute on two cores): every record becomes a valid paper file."""
+    """The 50k corpus through the CLI (under a minute on 2 cores): every record becomes a valid paper file."""
     corpus = need(CORPORA / "arxiv-cs-abstracts-50k.jsonl.gz")
     content = tmp_path / "content"
     content.mkdir()
