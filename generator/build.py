@@ -75,7 +75,7 @@ class BuildResult:
     rendered: int = 0
     #: Seconds per stage (STAGES).
     stages: Mapping[str, float] = field(default_factory=dict)
-    #: Cache hits and misses per store: papers parsed or reused, related lists reused, search shards.
+    #: Cache hits and misses per store: papers parsed or reused, pages, the search index reused or not.
     cache: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -150,8 +150,15 @@ def _write(building: Path, pages: list[Page], static_files: dict[str, Path]) -> 
     _clear(building / MARKER, MARKER in before)
     (building / MARKER).write_text("Built by research-digest; `digest build` replaces this folder.\n")
     wanted = {page.path for page in pages} | {urls.static(name) for name in static_files} | {MARKER}
-    _remove_stale(building, before - wanted)
+    search_files = {name for name in before if _is_search_file(name)}  # the search stage's own
+    _remove_stale(building, before - wanted - search_files)
     return len(pages) + len(static_files)
+
+
+def _is_search_file(relative: str) -> bool:
+    """A file `write_search_index` writes and removes (index.json and its parts), not a page."""
+    folder, _slash, name = relative.rpartition("/")
+    return folder == urls.search_index().rpartition("/")[0] and name.endswith(".json")
 
 
 def _files_in(folder: Path) -> set[str]:
@@ -380,7 +387,7 @@ def build_site(
                     topic_names={t.slug: t.name for t in site.topics},
                     cache_dir=cache_dir / "search" if cache_dir is not None else None,
                 )
-            return files + search.shards + 1, search
+            return files + search.files, search
 
         (files, search), swapped = write_site(out_dir, fill)
     papers.save()
@@ -404,8 +411,7 @@ def build_site(
             "papers_parsed": papers.misses,
             "pages_reused": page_cache.hits,
             "pages_rendered": len(pages) - page_cache.hits,
-            "search_shards_reused": search.cached_shards,
-            "search_shards_built": search.shards - search.cached_shards,
+            "search_index_reused": search.reused,
         },
     )
 

@@ -476,10 +476,11 @@ def build(
     click.echo(f"  seconds per stage: {stages}")
     if result.search is not None:
         stats = result.search
-        kb_total, kb_first = stats.gzip_bytes / 1024, stats.first_shard_gzip_bytes / 1024
+        mb_total, kb_entry = stats.bytes / 1e6, stats.entry_gzip_bytes / 1024
+        how = "reused from the cache" if stats.reused else "built"
         click.echo(
-            f"Search index: {stats.papers} papers in {stats.shards} shard(s), {kb_total:.0f} KB gzipped, "
-            f"first shard {kb_first:.0f} KB ({stats.cached_shards} shard(s) reused from the cache)"
+            f"Search index: {stats.papers} papers, {stats.terms} terms in {stats.files} files of "
+            f"{mb_total:.1f} MB (index.json {kb_entry:.0f} KB gzipped), {how}"
         )
     click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
 
@@ -495,7 +496,9 @@ def _write_stats(path: Path, result: BuildResult) -> None:
         "seconds": round(result.seconds, 4),
         "stages": {name: round(seconds, 4) for name, seconds in result.stages.items()},
         "cache": dict(result.cache),
-        "search": None if search is None else {"shards": search.shards, "gzip_bytes": search.gzip_bytes},
+        "search": None
+        if search is None
+        else {"files": search.files, "terms": search.terms, "bytes": search.bytes, "reused": search.reused},
     }
     try:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -1,8 +1,9 @@
-"""Test oracles for search: the Python twin of static/js/query-normalize.js, and search over shards.
+"""Test oracles for search: the Python twin of static/js/query-normalize.js, and lunr.py over a built index.
 
 Only tests use these (the browser runs the JavaScript), so they live here rather than in the package:
-`normalize_query` is compared character for character with the JavaScript version, and `search` gives
-lunr.py's answer, which lunr.js in the browser must match.
+`normalize_query` is compared character for character with the JavaScript version; `read_search` puts a
+built `search/` folder's parts back together into one lunr index (and its documents), and `search` gives
+lunr.py's answer on it, which lunr.js in the browser must match.
 
 lunr trims nothing off query terms, so `survey?` or `grokking,` look up "survey?" and find nothing, and
 a colon, tilde or caret anywhere is query syntax (`Grokking: a study` asks for an unknown field and raises).
@@ -25,15 +26,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lunr.exceptions import BaseLunrException
 from lunr.index import Index
 
 import generator.search.stemmer  # noqa: F401  (registers the lunr.js-compatible "stemmer")
-from generator.search.index import BREAK_CHARS, FIELDS
+from generator.search.index import BREAK_CHARS, FIELDS, ref_for
 from generator.search.query import SPACE_RE, trim_term
 
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _boost in FIELDS)
@@ -77,32 +79,77 @@ def normalize_query(query: str, fields: Iterable[str] = FIELD_NAMES) -> str:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: the shard it came from (position in the manifest), its ref and lunr's score."""
+    """One search result: its ref and lunr's score."""
 
-    shard: int
     ref: str
     score: float
 
 
-def load_index(shard: bytes | str | dict[str, Any]) -> Index:
-    """A lunr.py Index from a shard file's content (or its parsed JSON)."""
-    data = json.loads(shard) if isinstance(shard, bytes | str) else shard
-    return Index.load(data["index"])
+@dataclass(frozen=True)
+class SiteSearch:
+    """A built search index put back together: the whole serialized lunr index, lunr.py's Index of it, and
+    the documents by number (a ref is its document's number in base 36)."""
+
+    serialized: dict[str, Any]
+    index: Index
+    docs: list[dict[str, Any]]
+
+    def doc(self, ref: str) -> dict[str, Any]:
+        return self.docs[int(ref, 36)]
 
 
-def search(indexes: Sequence[Index], query: str) -> list[Hit]:
-    """Normalize the query, run it on every shard, and merge the hits by score (ties: newer shard first).
+def read_search(folder: Path) -> SiteSearch:
+    """The `search/` folder of a built site (generator/search/parts.py's files) as one index: every
+    postings part gives its terms' postings and their scores, which are the field vectors' entries."""
+    entry = json.loads((folder / "index.json").read_bytes())
+    fields = entry["fields"]
+    inverted: list[list[Any]] = []
+    vectors: dict[str, list[tuple[int, float]]] = {}
+    for _first, digest in entry["postings"]:
+        for term, number, *per_field in json.loads((folder / f"p-{digest}.json").read_bytes()):
+            posting: dict[str, Any] = {}
+            for name, flat in zip(fields, per_field, strict=True):
+                posting[name] = {ref: {} for ref in flat[0::2]}
+                for ref, score in zip(flat[0::2], flat[1::2], strict=True):
+                    vectors.setdefault(f"{name}/{ref}", []).append((number, score))
+            posting["_index"] = number
+            inverted.append([term, posting])
+    docs = [
+        doc
+        for digest in entry["docs"]["files"]
+        for doc in json.loads((folder / f"d-{digest}.json").read_bytes())
+    ]
+    field_vectors = []
+    for number in range(entry["papers"]):
+        ref = ref_for(number)
+        for name in fields:
+            pairs = sorted(vectors.get(f"{name}/{ref}", []))
+            field_vectors.append([f"{name}/{ref}", [x for pair in pairs for x in pair]])
+    serialized = {
+        "version": "2.3.9",
+        "fields": fields,
+        "fieldVectors": field_vectors,
+        "invertedIndex": inverted,
+        "pipeline": entry["pipeline"],
+    }
+    return SiteSearch(serialized, load_lunr_py(serialized), docs)
 
-    A query lunr still cannot parse (none should remain after normalizing) gives no hits.
-    """
+
+def load_lunr_py(serialized: dict[str, Any]) -> Index:
+    """lunr.py's Index of a serialized index. Its terms are in JavaScript's order (lunr.js needs it), and
+    lunr.py wants its own (code point) order; the two differ only for rare terms (see lunr_direct)."""
+    by_code_point = sorted(serialized["invertedIndex"], key=lambda pair: pair[0])
+    return Index.load({**serialized, "invertedIndex": by_code_point})
+
+
+def search(site: SiteSearch, query: str) -> list[Hit]:
+    """Normalize the query and run it with lunr.py; a query lunr still cannot parse (none should remain
+    after normalizing) gives no hits."""
     normalized = normalize_query(query)
     if not normalized:
         return []
-    hits: list[Hit] = []
-    for number, index in enumerate(indexes):
-        try:
-            results = index.search(normalized)
-        except BaseLunrException:
-            return []
-        hits.extend(Hit(number, r["ref"], r["score"]) for r in results)
-    return sorted(hits, key=lambda hit: -hit.score)
+    try:
+        results = site.index.search(normalized)
+    except BaseLunrException:
+        return []
+    return [Hit(r["ref"], r["score"]) for r in results]

@@ -24,13 +24,12 @@ from generator import lock
 from generator.build import build_site
 from generator.errors import DigestError
 from generator.lock import LockBusy
-from generator.search import write_search_index
 
 from . import site_support as support
 from .common import REPO, SHARED, snapshot
 
 CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
-CORPUS_PAPERS = 1500  # enough for several search shards, so the build runs its process pool for seconds
+CORPUS_PAPERS = 1500  # enough terms for several blocks of search postings: a process pool while writing
 
 
 def digest(*args: str | Path, **options: object) -> subprocess.CompletedProcess[str]:
@@ -107,7 +106,7 @@ def cmdline(pid: int) -> str:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the workers")
 def test_a_killed_build_takes_its_pool_workers_with_it(big_content: Path, tmp_path: Path) -> None:
-    """SIGKILL a real `digest build` while its process pool builds the search shards: every worker must
+    """SIGKILL a real `digest build` while its process pool formats the search postings: every worker must
     be gone within seconds (they used to wait on their task queue for good), and the next build clears
     the temporary folder the killed one left."""
     out = tmp_path / "site"
@@ -319,80 +318,81 @@ def test_a_first_build_that_cannot_start_says_so(
 # --- a corrupt search cache ---------------------------------------------------------------------------
 
 
+def cache_files(tmp_path: Path, pattern: str = "p-*.json") -> list[Path]:
+    return sorted((tmp_path / ".cache" / "search" / "files").glob(pattern))
+
+
 def cache_entries(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / ".cache" / "search").glob("*.json.gz"))
+    return sorted((tmp_path / ".cache" / "search").glob("*.json"))
 
 
 CORRUPTIONS = {
     "truncated": lambda data: data[: len(data) // 2],
     "empty": lambda data: b"",
-    "garbage": lambda data: b"this is not gzip at all\n" * 10,
-    "bit flip": lambda data: data[:100] + bytes([data[100] ^ 0xFF]) + data[101:],
-    "another gzip": lambda data: gzip.compress(b'{"hello": "world"}', mtime=0),
+    "garbage": lambda data: b"this is not JSON at all\n" * 10,
+    "bit flip": lambda data: data[:100] + bytes([data[100] ^ 0x01]) + data[101:],
 }
 
 
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
-def test_a_corrupt_cache_entry_is_rebuilt_with_a_warning(
+def test_a_corrupt_cache_file_is_rebuilt_with_a_warning(
     seed_content: Path, tmp_path: Path, kind: str
 ) -> None:
+    """A stored part changed on disk (in place: the site's copy is the same file, a hard link) costs one
+    warning and a rebuild of the index; the site is the very same."""
+    out = tmp_path / "site"
+    build_site(seed_content, out)
+    clean = snapshot(out)
+    victim = cache_files(tmp_path)[0]
+    good = victim.read_bytes()
+    victim.write_bytes(CORRUPTIONS[kind](good))
+    result = build_site(seed_content, out)
+    assert snapshot(out) == clean
+    assert result.search is not None and not result.search.reused
+    [warning] = result.warnings
+    assert (
+        warning == f"search cache: {victim} was damaged (its size or hash is wrong); rebuilt the search index"
+    )
+    assert victim.read_bytes() == good  # rebuilt in the cache too
+    again = build_site(seed_content, out)
+    assert again.warnings == () and again.search is not None and again.search.reused
+
+
+def test_a_corrupt_cache_entry_is_rebuilt_with_a_warning(seed_content: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build_site(seed_content, out)
     clean = snapshot(out)
     [entry] = cache_entries(tmp_path)
-    good = entry.read_bytes()
-    entry.write_bytes(CORRUPTIONS[kind](good))
+    entry.write_bytes(b'{"sizes": {"index.json": "many"}')
     result = build_site(seed_content, out)
-    assert snapshot(out) == clean  # the very same site
-    assert result.search is not None and result.search.cached_shards == 0
+    assert snapshot(out) == clean and result.search is not None and not result.search.reused
     [warning] = result.warnings
-    assert warning.startswith(f"search cache: {entry} was ") and "dropped it and rebuilt the shard" in warning
-    assert entry.read_bytes() == good  # rebuilt in the cache too
-    again = build_site(seed_content, out)
-    assert again.warnings == () and again.search is not None and again.search.cached_shards == 1
+    assert (
+        warning.startswith(f"search cache: {entry} was unreadable (")
+        and "rebuilt the search index" in warning
+    )
 
 
-def test_a_corrupt_cache_entry_does_not_break_digest_build(seed_content: Path, tmp_path: Path) -> None:
-    """What a user saw: `Aborted!` (click's answer to EOFError) on every build until the cache was
-    deleted by hand."""
+def test_a_corrupt_cache_does_not_break_digest_build(seed_content: Path, tmp_path: Path) -> None:
+    """What a user saw with the earlier cache: `Aborted!` (click's answer to EOFError) on every build until
+    the cache was deleted by hand."""
     out = tmp_path / "site"
     assert digest("build", "--content", seed_content, "--out", out).returncode == 0
-    for entry in cache_entries(tmp_path):
-        entry.write_bytes(entry.read_bytes()[:50])
+    for path in [*cache_entries(tmp_path), *cache_files(tmp_path, "*.json")]:
+        path.write_bytes(path.read_bytes()[:50])
     done = digest("build", "--content", seed_content, "--out", out)
     assert done.returncode == 0, done.stderr
     assert "Aborted" not in done.stderr and "Traceback" not in done.stderr
+    assert "rebuilt the search index" in done.stderr + done.stdout
 
 
 def test_an_unwritable_cache_costs_a_warning_not_the_build(seed_content: Path, tmp_path: Path) -> None:
     (tmp_path / ".cache").write_text("a file where the cache folder goes", encoding="utf-8")
     result = build_site(seed_content, tmp_path / "site")
-    [warning] = result.warnings  # one line for the whole cache (pages, papers, search shards)
+    [warning] = result.warnings  # one line for the whole cache (pages, papers, search index)
     assert warning.startswith("build cache: cannot create ") and warning.endswith("; built without it")
     assert (tmp_path / "site" / "search" / "index.json").is_file()
     assert result.reused == 0 and (tmp_path / ".cache").is_file()
-
-
-def test_search_index_reports_the_corrupt_entries_it_dropped(tmp_path: Path, seed_content: Path) -> None:
-    from generator.site import load_site
-
-    site = load_site(seed_content)
-    names = {t.slug: t.name for t in site.topics}
-    cache = tmp_path / "cache"
-    options: dict[str, object] = {
-        "topic_names": names,
-        "cache_dir": cache,
-        "workers": 1,
-        "first_budget": 20_000,
-    }
-    first = write_search_index(site.papers, tmp_path / "a", **options)  # type: ignore[arg-type]
-    assert first.shards > 1 and first.warnings == ()
-    entries = sorted(cache.glob("*.json.gz"))
-    for entry in entries[:2]:
-        entry.write_bytes(b"\x1f\x8b\x08\x00garbage")
-    again = write_search_index(site.papers, tmp_path / "b", **options)  # type: ignore[arg-type]
-    assert again.cached_shards == first.shards - 2 and len(again.warnings) == 2
-    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
 
 
 def test_editor_files_in_the_site_folder_static_are_not_published(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ a normalised query must never make lunr (lunr.js or lunr.py) raise. Example coun
 from __future__ import annotations
 
 import gzip
-import json
 import time
 import unicodedata
 from datetime import date
@@ -38,7 +37,7 @@ from generator.model import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, ParsedDigest
 
 from .common import CONTENT, SEED, SHARED
 from .fuzz_support import fuzz_settings
-from .search_support import load_index, normalize_query
+from .search_support import load_lunr_py, normalize_query
 from .test_search_parity import _run_node
 
 pytestmark = pytest.mark.fuzz
@@ -220,20 +219,14 @@ QUERIES = st.lists(
 
 
 @pytest.fixture(scope="module")
-def seed_shards(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """The repository's seed site as a search index of one shard (lunr.py builds it)."""
-    from generator.search import write_search_index
+def seed_index() -> dict[str, Any]:
+    """The repository's seed site as one whole serialized search index."""
+    from generator.search.index import build_index
+    from generator.search.parts import search_docs
     from generator.site import load_site
 
     site = load_site(CONTENT)
-    out = tmp_path_factory.mktemp("search")
-    names = {topic.slug: topic.name for topic in site.topics}
-    write_search_index(site.papers, out, topic_names=names, workers=1)
-    manifest = json.loads((out / "search" / "index.json").read_text(encoding="utf-8"))
-    return [
-        json.loads((out / "search" / shard["url"]).read_text(encoding="utf-8"))
-        for shard in manifest["shards"]
-    ]
+    return build_index(search_docs(site.papers, {topic.slug: topic.name for topic in site.topics}))
 
 
 def _lunr_py_raises(indexes: list[Any], query: str) -> str | None:
@@ -257,7 +250,7 @@ def _unknown_to_python(query: str) -> bool:
 @settings(parent=fuzz_settings(6), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(queries=QUERIES)
 def test_query_normalizer_twins_agree_and_lunr_never_raises(
-    queries: list[str], seed_shards: list[dict[str, Any]]
+    queries: list[str], seed_index: dict[str, Any]
 ) -> None:
     """Python and JavaScript normalise every query alike, and lunr.js and lunr.py run what comes out.
 
@@ -266,8 +259,7 @@ def test_query_normalizer_twins_agree_and_lunr_never_raises(
     builds, so such a word cannot be found either way). Any other difference fails.
     """
     started = time.perf_counter()
-    shards = [s["index"] for s in seed_shards]
-    js = _run_node("query.js", {"shards": shards, "queries": queries, "normalize": queries})
+    js = _run_node("query.js", {"shards": [seed_index], "queries": queries, "normalize": queries})
     ours = [normalize_query(query) for query in queries]
     differ = [(q, py, j) for q, py, j in zip(queries, ours, js["normalized"], strict=True) if py != j]
     assert all(_unknown_to_python(q) for q, _, _ in differ), [
@@ -275,7 +267,7 @@ def test_query_normalizer_twins_agree_and_lunr_never_raises(
     ]
     thrown = [(q, r["error"]) for q, r in zip(queries, js["results"], strict=True) if isinstance(r, dict)]
     assert not thrown, thrown[:5]
-    indexes = [load_index(shard) for shard in seed_shards]
+    indexes = [load_lunr_py(seed_index)]
     raised = [(q, why) for q in ours if q and (why := _lunr_py_raises(indexes, q))]
     assert not raised, raised[:5]
     assert time.perf_counter() - started < 60

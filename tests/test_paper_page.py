@@ -19,11 +19,12 @@ import yaml
 
 from generator.feeds import FeedEntry, atom_feed
 from generator.pages.papers import author_link
-from generator.search.index import ShardDoc, build_shard
+from generator.search.index import SearchDoc
+from generator.search.parts import build_files
 from generator.search.query import author_query
 
 from . import site_support as support
-from .search_support import load_index, search
+from .search_support import read_search, search
 
 DAY = "2026-05-09"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -419,9 +420,9 @@ def test_built_feed_has_per_entry_authors(site: Path) -> None:
 # --- search -----------------------------------------------------------------------------------------
 
 
-def test_authors_are_searchable_by_field_and_by_name() -> None:
+def test_authors_are_searchable_by_field_and_by_name(tmp_path: Path) -> None:
     docs = [
-        ShardDoc(
+        SearchDoc(
             "Dropout",
             "papers/dropout/",
             DAY,
@@ -429,7 +430,7 @@ def test_authors_are_searchable_by_field_and_by_name() -> None:
             ("Geoffrey Hinton", "Nitish Srivastava"),
             "A way to prevent overfitting.",
         ),
-        ShardDoc(
+        SearchDoc(
             "Pointer Networks",
             "papers/pointer-networks/",
             DAY,
@@ -437,7 +438,7 @@ def test_authors_are_searchable_by_field_and_by_name() -> None:
             ("Oriol Vinyals",),
             "Attention as a pointer.",
         ),
-        ShardDoc(
+        SearchDoc(
             "Hinton diagrams",
             "papers/hinton-diagrams/",
             DAY,
@@ -446,11 +447,15 @@ def test_authors_are_searchable_by_field_and_by_name() -> None:
             "A plot of weights.",
         ),
     ]
-    shard = json.loads(build_shard(docs))
-    index = [load_index(shard)]
+    files, _terms = build_files(docs)
+    folder = tmp_path / "search"
+    folder.mkdir()
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    whole = read_search(folder)
 
     def urls(query: str) -> list[str]:
-        return [shard["docs"][hit.ref]["url"] for hit in search(index, query)]
+        return [whole.doc(hit.ref)["url"] for hit in search(whole, query)]
 
     assert urls("authors:hinton") == ["papers/dropout/"]  # the field only: not the "Hinton diagrams" title
     assert "papers/dropout/" in urls("Hinton")

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from . import site_support as support
+from .search_support import read_search, search
 from .site_support import PageWatch, StaticServer, new_page
 
 LUNR_JS = support.NODE_MODULES / "lunr" / "lunr.min.js"
@@ -139,33 +140,6 @@ def slow_server(site: Path, slow: set[str], delay: float) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def sharded_server(seed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """The seed site with its index split into several small shards, the second one served slowly.
-
-    Yields the origin and the number of shards.
-    """
-    from generator.search import write_search_index
-    from generator.site import load_site
-
-    site = tmp_path_factory.mktemp("sharded") / "site"
-    shutil.copytree(seed, site)
-    loaded = load_site(seed.parent / "content")
-    stats = write_search_index(
-        loaded.papers,
-        site,
-        topic_names={t.slug: t.name for t in loaded.topics},
-        workers=1,
-        first_budget=6_000,
-        budget=9_000,
-    )
-    assert stats.shards >= 3, f"expected several shards for this test, got {stats.shards}"
-    manifest = json.loads((site / "search" / "index.json").read_text(encoding="utf-8"))
-    second = f"/search/{manifest['shards'][1]['url']}"  # "so far, loading older papers" lasts a while
-    with slow_server(site, {second}, 0.5) as origin:
-        yield origin, stats.shards
 
 
 @pytest.fixture(scope="module")
@@ -513,33 +487,53 @@ def test_an_index_that_never_answers_times_out(page: Any, hanging_index_server: 
     assert time.perf_counter() - started < 4
 
 
-def test_older_shards_merge_in(page: Any, sharded_server: tuple[str, int], server: StaticServer) -> None:
-    """With several shards, the first answer comes from the newest one ("so far, loading older papers"),
-    the others merge in as they arrive, and the final results are the one-index site's."""
-    origin, shards = sharded_server
-    status = search_page(page, server, "learning")
-    total = int(status.split()[0])
-    assert total > 50, "this test wants a query with more results than one page shows"
-    assert len(page_titles(page)) == 50
-    expected = set(all_results(page))
-    assert len(expected) == total
-
+def test_results_are_complete_at_once_and_ranked_as_one_index(
+    page: Any, server: StaticServer, seed: Path
+) -> None:
+    """One answer, complete: the count and the order lunr.py gives on the whole index (the parts put back
+    together), a page of results first and the rest on "Show more"; only the documents shown are fetched."""
+    whole = read_search(seed / "search")
+    expected = [normalized(whole.doc(hit.ref)["title"]) for hit in search(whole, "learning")]
+    assert len(expected) > 40, "this test wants a query with more results than one page shows"
     page_watch, requests = watch(page)
-    page.goto(origin + "/search/?q=learning")
+    assert search_page(page, server, "learning") == f"{len(expected)} results"
+    assert page_titles(page) == expected[:20]
+    documents = {url.rsplit("/", 1)[1] for url in requests if "/search/d-" in url}
+    assert documents == documents_holding(seed, [hit.ref for hit in search(whole, "learning")[:20]])
+    assert all_results(page) == expected
+    assert_clean(page_watch, requests, server.origin)
+
+
+def documents_holding(site: Path, refs: list[str]) -> set[str]:
+    """The documents parts that hold these results (a ref is its document's number in base 36)."""
+    entry = json.loads((site / "search" / "index.json").read_bytes())
+    size, files = entry["docs"]["size"], entry["docs"]["files"]
+    return {f"d-{files[int(ref, 36) // size]}.json" for ref in refs}
+
+
+def test_a_second_query_fetches_only_what_it_adds(page: Any, server: StaticServer, seed: Path) -> None:
+    whole = read_search(seed / "search")
+    second = "grokking transformers"
+    page_watch, requests = watch(page)
+    assert search_page(page, server, "grokking") == "3 results"
+    first = [url for url in requests if "/search/" in url and url.endswith(".json")]
+    page.fill(PAGE_INPUT, second)
     page.wait_for_function(
-        "(sel) => document.querySelector(sel).textContent.includes('so far, loading older papers')",
-        arg=PAGE_STATUS,
+        "([s, text]) => document.querySelector(s).textContent === text",
+        arg=[PAGE_STATUS, f"{len(search(whole, second))} results"],
     )
-    early = set(page_titles(page))
-    page.wait_for_function(
-        "(sel) => /^\\d+ results$/.test(document.querySelector(sel).textContent)", arg=PAGE_STATUS
-    )
-    assert normalized(page.inner_text(PAGE_STATUS)) == f"{total} results"
-    merged = all_results(page)
-    assert set(merged) == expected
-    assert early <= set(merged)
-    assert_clean(page_watch, requests, origin)
-    print(f"sharded index: {shards} shards; {len(early)} results from the first, {total} once merged")
+    assert page_titles(page) == [normalized(whole.doc(h.ref)["title"]) for h in search(whole, second)][:20]
+    index_files = [url for url in requests if "/search/" in url and url.endswith(".json")]
+    assert len(index_files) == len(set(index_files)), "a part was fetched twice"
+    assert index_files[: len(first)] == first and any("/search/index.json" in url for url in first)
+    assert len(index_files) > len(first)  # "transformers" is in another postings part, and more documents
+    assert_clean(page_watch, requests, server.origin)
+
+
+def test_a_part_that_cannot_load_says_so(page: Any, server: StaticServer) -> None:
+    page.context.route("**/search/p-*.json", lambda route: route.abort())
+    status = search_page(page, server, "grokking")
+    assert status.startswith("Search could not load part of the index ("), status
 
 
 def test_search_works_under_a_subpath(page: Any, subpath_server: StaticServer) -> None:

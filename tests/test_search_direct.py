@@ -1,14 +1,14 @@
-"""The direct lunr index builder against lunr.py, and a shard split that stays put when a day is added.
+"""The direct lunr index builder against lunr.py.
 
 `build_index` (generator/search/lunr_direct.py) must give exactly what `build_index_lunrpy` (lunr.py's
-Builder, the reference) gives: the same dict, the same shard bytes, on the seed, on 1,000 arXiv papers and
-on hostile text. lunr.py takes a few seconds on the 1,000 papers, so each reference is built once.
+Builder, the reference) gives: the same dict and the same JSON bytes, on the seed, on 1,000 arXiv papers
+and on hostile text; `term_postings` must be that index turned inside out. lunr.py takes a few seconds on
+the 1,000 papers, so each reference is built once.
 """
 
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import math
 import random
@@ -28,20 +28,21 @@ from lunr.token import Token
 import generator.search.index as index_module
 from generator.search.index import (
     BREAK_CHARS,
+    DECIMALS,
     FIELDS,
     PIPELINE,
     SEARCH_PIPELINE,
-    ShardDoc,
+    SearchDoc,
     _clean,
     _clean_by_regex,
     _js_key_order,
     build_index,
     build_index_lunrpy,
-    build_shard,
     ref_for,
+    texts_of,
 )
-from generator.search.lunr_direct import _round, serialize_index
-from generator.search.shards import cache_key, doc_for, estimate_bytes, split_shards
+from generator.search.lunr_direct import _round, serialize_index, term_postings
+from generator.search.parts import doc_for
 from generator.site import load_site
 
 from .common import REPO, SHARED
@@ -51,14 +52,33 @@ CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
 CORPUS_PAPERS = 1000
 
 
-def lunrpy_shard(docs: Sequence[ShardDoc], monkeypatch: pytest.MonkeyPatch) -> bytes:
-    """`build_shard` with lunr.py building the index: the shard bytes as they were before lunr_direct."""
-    with monkeypatch.context() as patch:
-        patch.setattr(index_module, "build_index", build_index_lunrpy)
-        return build_shard(docs)
+def inside_out(index: dict[str, Any]) -> list[tuple[str, int, list[list[Any]]]]:
+    """What `term_postings` must give, read off a serialized index: per term, per field, its refs in the
+    posting's order, each with the score the field vector gives the term."""
+    scores = {}
+    for field_ref, elements in index["fieldVectors"]:
+        for i in range(0, len(elements), 2):
+            scores[field_ref, elements[i]] = elements[i + 1]
+    out = []
+    for term, posting in index["invertedIndex"]:
+        number = posting["_index"]
+        per_field = []
+        for name in index["fields"]:
+            flat: list[Any] = []
+            for ref in posting[name]:
+                flat += [ref, scores[f"{name}/{ref}", number]]
+            per_field.append(flat)
+        out.append((term, number, per_field))
+    return out
 
 
-def assert_same_index(docs: Sequence[ShardDoc], reference: dict[str, Any] | None = None) -> dict[str, Any]:
+def assert_postings_are_the_index(docs: Sequence[SearchDoc], index: dict[str, Any]) -> None:
+    refs = [ref_for(n) for n in range(len(docs))]
+    got = list(term_postings([texts_of(d) for d in docs], refs, FIELDS, PIPELINE, decimals=DECIMALS))
+    assert got == inside_out(index)
+
+
+def assert_same_index(docs: Sequence[SearchDoc], reference: dict[str, Any] | None = None) -> dict[str, Any]:
     direct = build_index(docs)
     reference = build_index_lunrpy(docs) if reference is None else reference
     assert direct["fields"] == reference["fields"]
@@ -79,25 +99,24 @@ def assert_same_index(docs: Sequence[ShardDoc], reference: dict[str, Any] | None
 
 
 @pytest.fixture(scope="module")
-def seed_docs() -> list[ShardDoc]:
+def seed_docs() -> list[SearchDoc]:
     site = load_site(REPO / "content")
     names = {topic.slug: topic.name for topic in site.topics}
     return [doc_for(paper, names) for paper in site.papers]
 
 
-def test_seed_index_is_lunrpys(seed_docs: list[ShardDoc], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_seed_index_is_lunrpys(seed_docs: list[SearchDoc]) -> None:
     assert len(seed_docs) > 36  # refs past "z", so "10" is among them and JavaScript order matters
-    assert_same_index(seed_docs)
-    assert build_shard(seed_docs) == lunrpy_shard(seed_docs, monkeypatch)
-    for part in split_shards(seed_docs, first_budget=30_000, budget=60_000):
-        assert_same_index(part)
+    assert_postings_are_the_index(seed_docs, assert_same_index(seed_docs))
+    for start in range(0, len(seed_docs), 20):
+        assert_same_index(seed_docs[start : start + 20])
 
 
 # --- 1,000 arXiv papers --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def corpus_docs() -> list[ShardDoc]:
+def corpus_docs() -> list[SearchDoc]:
     if not CORPUS.exists():
         pytest.skip(f"../shared is absent: {CORPUS} not found (the arXiv corpus tests need it)")
     docs = []
@@ -107,7 +126,7 @@ def corpus_docs() -> list[ShardDoc]:
                 break
             record = json.loads(line)
             docs.append(
-                ShardDoc(
+                SearchDoc(
                     title=record.get("title") or "",
                     url=f"papers/{number}/",
                     date=f"2026-08-{31 - number // 100:02d}",
@@ -120,11 +139,11 @@ def corpus_docs() -> list[ShardDoc]:
 
 
 @pytest.fixture(scope="module")
-def corpus_reference(corpus_docs: list[ShardDoc]) -> dict[str, Any]:
+def corpus_reference(corpus_docs: list[SearchDoc]) -> dict[str, Any]:
     return build_index_lunrpy(corpus_docs)  # a few seconds: built once
 
 
-def test_corpus_index_is_lunrpys(corpus_docs: list[ShardDoc], corpus_reference: dict[str, Any]) -> None:
+def test_corpus_index_is_lunrpys(corpus_docs: list[SearchDoc], corpus_reference: dict[str, Any]) -> None:
     direct = assert_same_index(corpus_docs, corpus_reference)
     # 1,000 refs run to "rr": "0".."9" and "10".."99" are array indices that JavaScript enumerates first.
     posting = dict(direct["invertedIndex"])["model"]["abstract"]
@@ -135,16 +154,13 @@ def test_corpus_index_is_lunrpys(corpus_docs: list[ShardDoc], corpus_reference: 
     assert refs == list(_js_key_order(posting))
 
 
-def test_corpus_shard_bytes_are_lunrpys(
-    corpus_docs: list[ShardDoc], corpus_reference: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_corpus_postings_are_the_index(
+    corpus_docs: list[SearchDoc], corpus_reference: dict[str, Any]
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setattr(index_module, "build_index", lambda _docs, decimals=2: corpus_reference)
-        reference = build_shard(corpus_docs)
-    assert build_shard(corpus_docs) == reference
+    assert_postings_are_the_index(corpus_docs, corpus_reference)
 
 
-def test_other_precisions_are_lunrpys(corpus_docs: list[ShardDoc]) -> None:
+def test_other_precisions_are_lunrpys(corpus_docs: list[SearchDoc]) -> None:
     docs = corpus_docs[:60]
     for decimals in (0, 1, 3, 4):
         assert build_index(docs, decimals) == build_index_lunrpy(docs, decimals)
@@ -153,11 +169,11 @@ def test_other_precisions_are_lunrpys(corpus_docs: list[ShardDoc]) -> None:
 # --- hostile text ---------------------------------------------------------------------------------------
 
 
-def hostile_docs() -> list[ShardDoc]:
+def hostile_docs() -> list[SearchDoc]:
     def doc(
         title: str, abstract: str = "", authors: Sequence[str] = (), topics: Sequence[str] = ()
-    ) -> ShardDoc:
-        return ShardDoc(
+    ) -> SearchDoc:
+        return SearchDoc(
             title=title,
             url=f"papers/{len(title)}/",
             date="2024-01-01",
@@ -206,12 +222,11 @@ def hostile_docs() -> list[ShardDoc]:
     return docs
 
 
-def test_hostile_index_is_lunrpys(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_index_is_lunrpys() -> None:
     docs = hostile_docs()
-    assert_same_index(docs)
-    shard = build_shard(docs)
-    assert shard == lunrpy_shard(docs, monkeypatch)
-    assert shard.isascii()  # a lone surrogate made dumps fall back to ASCII escapes, as before
+    index = assert_same_index(docs)
+    assert_postings_are_the_index(docs, index)
+    assert index_module.dumps(index).isascii()  # a lone surrogate made dumps fall back to ASCII escapes
 
 
 def test_single_hostile_documents_are_lunrpys() -> None:
@@ -256,7 +271,7 @@ _TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
 @given(st.lists(st.tuples(_TEXT, _TEXT, st.lists(_TEXT, max_size=3)), min_size=1, max_size=45))
 def test_arbitrary_text_is_lunrpys(papers: list[tuple[str, str, list[str]]]) -> None:
     docs = [
-        ShardDoc(title=t, url="u", date="2024-01-01", topics=(t[:5],), authors=tuple(a), abstract=x)
+        SearchDoc(title=t, url="u", date="2024-01-01", topics=(t[:5],), authors=tuple(a), abstract=x)
         for t, x, a in papers
     ]
     assert build_index(docs) == build_index_lunrpy(docs)
@@ -347,127 +362,3 @@ def test_rounding_is_pythons() -> None:
     got = _round(odd, 2).tolist()
     assert got == [round(round(v, 3), 2) for v in odd.tolist()]
     assert math.copysign(1, got[0]) == -1
-
-
-# --- a shard split that stays put ---------------------------------------------------------------------------
-
-
-def synthetic_docs(days: int, rng: random.Random, first_day: int = 0) -> list[ShardDoc]:
-    docs = []
-    for day in range(first_day, first_day + days):
-        date = f"{2020 + day // 360}-{day % 360 // 30 + 1:02d}-{day % 30 + 1:02d}"
-        count = rng.choice([0, 1, 3, 20, 60, 100, 100, 100, 140])
-        for n in range(count):
-            docs.append(
-                ShardDoc(
-                    title=f"paper {day}-{n}",
-                    url=f"papers/{day}-{n}/",
-                    date=date,
-                    topics=(),
-                    authors=(),
-                    abstract="x" * rng.randrange(400, 2400),
-                )
-            )
-    rng.shuffle(docs)  # input order within a date is kept, whatever it is
-    return docs
-
-
-def check_split(docs: Sequence[ShardDoc], shards: list[list[ShardDoc]], first: int, budget: int) -> None:
-    """Every document once; shards newest first, each newest date first, a date's documents in their
-    given order; each shard within its budget (or a single document); a date split only when over it."""
-    assert sorted(id(d) for shard in shards for d in shard) == sorted(id(d) for d in docs)
-    for newer, older in itertools.pairwise(shards):
-        assert newer[-1].date >= older[0].date
-    given = {id(d): n for n, d in enumerate(docs)}
-    for number, shard in enumerate(shards):
-        assert [d.date for d in shard] == sorted((d.date for d in shard), reverse=True)
-        for date in {d.date for d in shard}:
-            positions = [given[id(d)] for d in shard if d.date == date]
-            assert positions == sorted(positions)
-        assert sum(map(estimate_bytes, shard)) <= (first if number == 0 else budget) or len(shard) == 1
-    by_date: dict[str, list[ShardDoc]] = {}
-    for doc in docs:
-        by_date.setdefault(doc.date, []).append(doc)
-    for date, group in by_date.items():
-        holders = [n for n, shard in enumerate(shards) if any(d.date == date for d in shard)]
-        if len(holders) > 1:
-            assert sum(map(estimate_bytes, group)) > (first if holders[0] == 0 else budget)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_a_new_day_changes_two_shards_at_most(seed: int) -> None:
-    rng = random.Random(seed)
-    first, budget = 250_000, 500_000
-    old = synthetic_docs(100, rng)
-    before = split_shards(old, first_budget=first, budget=budget)
-    check_split(old, before, first, budget)
-    assert len(before) > 8
-
-    new = old + synthetic_docs(1, random.Random(100 + seed), first_day=100)
-    after = split_shards(new, first_budget=first, budget=budget)
-    check_split(new, after, first, budget)
-    old_keys, new_keys = {cache_key(s) for s in before}, {cache_key(s) for s in after}
-    assert len(old_keys - new_keys) <= 2 and len(new_keys - old_keys) <= 2
-    assert [cache_key(s) for s in after[-len(before) + 2 :]] == [cache_key(s) for s in before[2:]]
-
-    # Editing a paper of the newest date: the first shard and at most one other.
-    newest = max(d.date for d in new)
-    edited = [ShardDoc(**{**d.__dict__, "title": d.title + " (v2)"}) if d.date == newest else d for d in new]
-    again = split_shards(edited, first_budget=first, budget=budget)
-    assert len({cache_key(s) for s in after} - {cache_key(s) for s in again}) <= 2
-
-
-def test_days_added_one_by_one_keep_older_shards() -> None:
-    def contents(shards: list[list[ShardDoc]]) -> set[tuple[int, ...]]:
-        return {tuple(map(id, shard)) for shard in shards}
-
-    rng = random.Random(11)
-    docs = synthetic_docs(60, rng)
-    before = contents(split_shards(docs))
-    for day in range(60, 90):
-        docs += synthetic_docs(1, rng, first_day=day)
-        shards = split_shards(docs)
-        check_split(docs, shards, 250_000, 500_000)
-        now = contents(shards)
-        assert len(now - before) <= 2 and len(before - now) <= 2, day
-        before = now
-
-
-def test_a_date_over_the_budget_is_split_in_order() -> None:
-    def doc(date: str, n: int) -> ShardDoc:
-        return ShardDoc(title=f"t{n}", url=f"p{n}", date=date, topics=(), authors=(), abstract="")
-
-    one = lambda _doc: 1  # noqa: E731
-    # The newest date over the first budget: the first shard takes its start.
-    docs = [doc("2024-01-03", n) for n in range(5)] + [doc("2024-01-02", 5), doc("2024-01-01", 6)]
-    titles = [[d.title for d in s] for s in split_shards(docs, first_budget=2, budget=4, estimate=one)]
-    assert titles == [["t0", "t1"], ["t2", "t3", "t4"], ["t5", "t6"]]
-    # An older date over the budget: split in order, its last part shares with the next newer date.
-    docs = [doc("2024-01-03", 0)] + [doc("2024-01-02", n) for n in range(1, 8)] + [doc("2024-01-01", 8)]
-    titles = [[d.title for d in s] for s in split_shards(docs, first_budget=1, budget=3, estimate=one)]
-    assert titles == [["t0"], ["t7"], ["t4", "t5", "t6"], ["t1", "t2", "t3"], ["t8"]]
-
-
-def test_the_first_shard_closes_into_an_older_shard_unchanged() -> None:
-    def doc(day: int) -> ShardDoc:
-        return ShardDoc(
-            title=f"t{day}", url=f"p{day}", date=f"2024-01-{day:02d}", topics=(), authors=(), abstract=""
-        )
-
-    def split(days: int) -> list[list[str]]:
-        docs = [doc(day) for day in range(1, days + 1)]
-        return [
-            [d.title for d in s] for s in split_shards(docs, first_budget=3, budget=6, estimate=lambda _d: 1)
-        ]
-
-    # Blocks of 3 dates from the oldest; the newest block is the first shard, older blocks pair up.
-    assert split(7) == [["t7"], ["t6", "t5", "t4", "t3", "t2", "t1"]]
-    assert split(8) == [["t8", "t7"], ["t6", "t5", "t4", "t3", "t2", "t1"]]
-    assert split(9) == [["t9", "t8", "t7"], ["t6", "t5", "t4", "t3", "t2", "t1"]]
-    # The 10th date closes the block of 7-9: it becomes a shard with the very documents of the first shard.
-    assert split(10) == [["t10"], ["t9", "t8", "t7"], ["t6", "t5", "t4", "t3", "t2", "t1"]]
-    assert split(13) == [
-        ["t13"],
-        ["t12", "t11", "t10", "t9", "t8", "t7"],
-        ["t6", "t5", "t4", "t3", "t2", "t1"],
-    ]

@@ -13,17 +13,18 @@ import random
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
+from lunr.index import Index
 
-from generator.search import write_search_index
+from generator.search.index import build_index
+from generator.search.parts import search_docs
 from generator.search.stemmer import js_stem, trim
 from generator.site import load_site
 
 from .common import REPO, SHARED
-from .search_support import load_index, normalize_query
+from .search_support import normalize_query
 
 CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
 JS = REPO / "tests" / "js"
@@ -156,27 +157,17 @@ def test_normalize_query_keeps_syntax_and_trims_punctuation() -> None:
     assert normalize_query("?!") == ""
 
 
-def test_queries_give_same_results_in_lunr_py_and_lunr_js(seed_site: Any, tmp_path: Path) -> None:
+def test_queries_give_same_results_in_lunr_py_and_lunr_js(seed_site: Any) -> None:
     names = {topic.slug: topic.name for topic in seed_site.topics}
-    # Small budgets make several shards, so merging across shards is compared too.
-    write_search_index(
-        seed_site.papers, tmp_path, topic_names=names, workers=1, first_budget=10_000, budget=25_000
-    )
-    manifest = json.loads((tmp_path / "search" / "index.json").read_text())
-    shards = [json.loads((tmp_path / "search" / s["url"]).read_text()) for s in manifest["shards"]]
-    assert len(shards) > 1
-    indexes = [load_index(shard) for shard in shards]
+    whole = build_index(search_docs(seed_site.papers, names))
+    index = Index.load(whole)
 
     ours: list[Any] = []
     for query in QUERIES:
         normalized = normalize_query(query)
-        hits: list[list[Any]] = []
-        if normalized:
-            for number, index in enumerate(indexes):
-                hits.extend([number, r["ref"], r["score"]] for r in index.search(normalized))
-        ours.append(sorted(hits, key=lambda hit: -hit[2]))
+        ours.append([[0, r["ref"], r["score"]] for r in index.search(normalized)] if normalized else [])
 
-    theirs = _run_node("query.js", {"shards": [s["index"] for s in shards], "queries": QUERIES})["results"]
+    theirs = _run_node("query.js", {"shards": [whole], "queries": QUERIES})["results"]
     found = 0
     for query, py, js in zip(QUERIES, ours, theirs, strict=True):
         assert not isinstance(js, dict), f"{query!r}: lunr.js raised {js}"

@@ -7,7 +7,7 @@ fingerprint (`fingerprint.py`), so a stale entry is never used: it is simply nev
   papers), by the hash of its path and bytes; plus a small index `digest ingest` reads.
 - `related.py`: the related-papers lists, while no paper file changes.
 - `pages.py`: every rendered page, by the hash of its inputs; built sites hard-link these files.
-- the search shards, in `.cache/search/` (generator/search/shards.py).
+- the search index, in `.cache/search/` (generator/search/parts.py).
 
 The cache is never inside the site or inside content/; deleting it only makes the next build slower.
 """

@@ -1,13 +1,10 @@
-"""One shard of the search index: a lunr.js 2.3.9 index, plus the document store.
+"""What the search index holds: the documents, their fields and boosts, and lunr's pipelines.
 
-A shard file is `{"index": <serialized lunr index>, "docs": {ref: {title, url, date, topics, snippet}}}`.
-Refs are a base-36 counter within the shard: the ref is repeated in every posting, so a slug as ref
-would multiply the size. Building is a pure function of the shard's documents (`ShardDoc`s), which makes
-the output cacheable by a hash of its input and byte-identical from one build to the next.
-
-The index is what lunr.py's builder would give (with our pipeline functions), computed by `lunr_direct`
-seven times faster; `build_index_lunrpy` builds it with lunr.py itself, the reference the tests hold
-`build_index` to.
+`build_index` gives the serialized lunr.js 2.3.9 index of a list of documents (refs are their positions
+in base 36: the ref is repeated in every posting, so a slug as ref would multiply the size), computed by
+`lunr_direct`; `build_index_lunrpy` builds the same index with lunr.py itself, the reference the tests
+hold `build_index` and the term-split parts (`parts`) to. Both are pure functions of the documents, so the
+output is byte-identical from one build to the next.
 """
 
 from __future__ import annotations
@@ -21,12 +18,11 @@ from typing import Any
 from lunr.builder import Builder
 from lunr.stop_word_filter import stop_word_filter
 
-from generator.markdown import snippet
-from generator.search.lunr_direct import serialize_index
+from generator.search.lunr_direct import js_order, serialize_index
 from generator.search.stemmer import stemmer, trimmer
 
-# Field name and boost, in the order lunr scores them. Every shard declares every field (an empty string
-# when a paper has no authors), so a query like `authors:x` is valid on every shard.
+# Field name and boost, in the order lunr scores them. Every document has every field (an empty string
+# when a paper has no authors).
 FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("abstract", 1), ("topics", 2), ("authors", 2))
 FIELD_NAMES = tuple(name for name, _boost in FIELDS)
 SNIPPET_CHARS = 200
@@ -42,8 +38,8 @@ _ARRAY_INDEX_RE = re.compile(r"^(?:0|[1-9][0-9]*)$")
 
 
 @dataclass(frozen=True)
-class ShardDoc:
-    """What one paper contributes to a shard: the indexed text and what the result list shows."""
+class SearchDoc:
+    """What one paper contributes to the index: the indexed text and what the result list shows."""
 
     title: str
     url: str
@@ -65,7 +61,7 @@ class ShardDoc:
 
 
 def ref_for(number: int) -> str:
-    """The short ref of the number-th document of a shard: 0-9, a-z, 10, 11, ..."""
+    """The short ref of the number-th document: 0-9, a-z, 10, 11, ..."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = digits[number % 36]
     number //= 36
@@ -117,16 +113,16 @@ def _js_key_order(postings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: postings[k] for k in [*numeric, *(k for k in postings if k not in numeric_set)]}
 
 
-def _texts(doc: ShardDoc, clean: Callable[[str], str] = _clean) -> tuple[str, str, str, str]:
+def texts_of(doc: SearchDoc, clean: Callable[[str], str] = _clean) -> tuple[str, str, str, str]:
     """The document's indexed text, field by field in FIELDS order."""
     return clean(doc.title), clean(doc.abstract), clean(" ".join(doc.topics)), clean(", ".join(doc.authors))
 
 
-def build_index(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> dict[str, Any]:
+def build_index(docs: Sequence[SearchDoc], decimals: int = DECIMALS) -> dict[str, Any]:
     """The serialized lunr index of these documents (refs are their positions in base 36): lunr.py's
     serialization, field-vector scores rounded to `decimals`, posting refs in JavaScript key order."""
     return serialize_index(
-        [_texts(doc) for doc in docs],
+        [texts_of(doc) for doc in docs],
         [ref_for(number) for number in range(len(docs))],
         FIELDS,
         PIPELINE,
@@ -135,11 +131,12 @@ def build_index(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> dict[str,
     )
 
 
-def build_index_lunrpy(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> dict[str, Any]:
-    """`build_index` by lunr.py's own builder: the reference (tests only; seven times slower)."""
+def build_index_lunrpy(docs: Sequence[SearchDoc], decimals: int = DECIMALS) -> dict[str, Any]:
+    """`build_index` by lunr.py's own builder: the reference (tests only; seven times slower). Its terms
+    are sorted in lunr.js's order, as `build_index` sorts them (lunr.py sorts by code point)."""
     builder = _builder()
     for number, doc in enumerate(docs):
-        texts = _texts(doc, _clean_by_regex)
+        texts = texts_of(doc, _clean_by_regex)
         builder.add({"ref": ref_for(number), **dict(zip(FIELD_NAMES, texts, strict=True))})
     serialized = builder.build().serialize()
     for _ref, elements in serialized["fieldVectors"]:
@@ -148,22 +145,8 @@ def build_index_lunrpy(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> di
     for _term, posting in serialized["invertedIndex"]:
         for name, _boost in FIELDS:
             posting[name] = _js_key_order(posting[name])
+    serialized["invertedIndex"].sort(key=lambda pair: js_order(pair[0]))  # lunr.js's order (lunr_direct)
     return serialized
-
-
-def build_shard(docs: Sequence[ShardDoc], decimals: int = DECIMALS) -> bytes:
-    """The shard file's bytes: the index and the document store, deterministic JSON."""
-    store = {
-        ref_for(number): {
-            "title": doc.title,
-            "url": doc.url,
-            "date": doc.date,
-            "topics": list(doc.topics),
-            "snippet": snippet(doc.abstract, SNIPPET_CHARS),
-        }
-        for number, doc in enumerate(docs)
-    }
-    return dumps({"index": build_index(docs, decimals), "docs": store})
 
 
 def dumps(data: Any) -> bytes:

@@ -23,18 +23,21 @@ What lunr.py does, and this module reproduces (tests/test_search_direct.py holds
   term's postings over all fields: a document with the term in two fields counts twice. A field's length
   is its number of terms after the pipeline (repeats count); the average is over all documents.
 - Layout: `fieldVectors` has one entry per document and field, in that order, empty vectors included,
-  named `<field>/<ref>`, as `[term number, score, ...]` by term number; `invertedIndex` is sorted by term
-  (Python's string order, which is lunr.py's), each posting `{<field>: {<ref>: {}}, ..., "_index": n}`.
-  lunr.js's `Index.load` wants the terms in its own (UTF-16) order and throws "Out of order word
-  insertion" otherwise; the two orders differ only where one term has a character above U+FFFF and the
-  other one in U+E000-U+FFFF at the first difference (say "\U0001d400" and the ligature "\ufb01nd"), so
-  an index with such a pair, by lunr.py or by this module, does not load in lunr.js.
+  named `<field>/<ref>`, as `[term number, score, ...]` by term number; `invertedIndex` is sorted by term,
+  each posting `{<field>: {<ref>: {}}, ..., "_index": n}`.
 
-One thing is lunr.js's rather than lunr.py's: the refs of a posting are in the order a JavaScript object
-enumerates its keys (array indices ascending, then the other keys in insertion order), which is what
-lunr.js's own serializer writes and the order lunr.js ranks ties in; lunr.py writes insertion order (a
-dict equal to this one). `decimals` optionally rounds the scores a second time, after lunr's 3 decimals.
-An empty list of documents gives an index with no vectors or terms (lunr.py raises ZeroDivisionError).
+Two things are lunr.js's rather than lunr.py's:
+- The terms are sorted in JavaScript's string order (UTF-16 code units, `js_order`), which lunr.js's
+  `Index.load` needs: it throws "Out of order word insertion" otherwise. lunr.py sorts by code point; the
+  two differ only where one term has a character above U+FFFF and the other one in U+E000-U+FFFF at the
+  first difference (say "\U0001d400" and the ligature "\ufb01nd"), and lunr.py's order there makes an
+  index lunr.js cannot load.
+- The refs of a posting are in the order a JavaScript object enumerates its keys (array indices
+  ascending, then the other keys in insertion order), which is what lunr.js's own serializer writes and
+  the order lunr.js ranks ties in; lunr.py writes insertion order (a dict equal to this one).
+
+`decimals` optionally rounds the scores a second time, after lunr's 3 decimals. An empty list of
+documents gives an index with no vectors or terms (lunr.py raises ZeroDivisionError).
 """
 
 from __future__ import annotations
@@ -188,16 +191,44 @@ def _field_vectors(
     b: float,
 ) -> list[list[Any]]:
     """`fieldVectors`: every document's every field, scored as lunr.py's Builder scores, in the order it
-    adds them: `[["<field>/<ref>", [term number, score, ...]], ...]`, each by term number.
+    adds them: `[["<field>/<ref>", [term number, score, ...]], ...]`, each by term number."""
+    if not refs:
+        return []
+    field_count = len(fields)
+    slot_count = len(entries.sizes)
+    numbers, slots = entries.numbers, entries.slots
+    values = _scores(entries, fields, len(refs), boosts, decimals=decimals, k1=k1, b=b)
+    order = _argsort(slots, len(entries.terms), numbers)  # by term number in each slot, as lunr.Vector
+    sorted_numbers = numbers[order].tolist()
+    sorted_values = values[order].tolist()
+    out: list[list[Any]] = []
+    start = 0
+    for slot, size in zip(range(slot_count), entries.sizes, strict=True):
+        document, field = divmod(slot, field_count)
+        elements: list[Any] = [0] * (2 * size)
+        elements[0::2] = sorted_numbers[start : start + size]
+        elements[1::2] = sorted_values[start : start + size]
+        start += size
+        out.append([f"{fields[field][0]}/{refs[document]}", elements])
+    return out
+
+
+def _scores(
+    entries: _Entries,
+    fields: Sequence[tuple[str, float]],
+    document_count: int,
+    boosts: Sequence[float] | None,
+    *,
+    decimals: int | None,
+    k1: float,
+    b: float,
+) -> np.ndarray:
+    """Every entry's score (its term in its document's field), as lunr.py's Builder computes and rounds it.
 
     The arithmetic is numpy's, on float64 with lunr's operations in lunr's order, so every score is the
     same double as lunr.py's; `_round` then rounds as Python's `round` does.
     """
     field_count = len(fields)
-    document_count = len(refs)
-    if not document_count:
-        return []
-    slot_count = len(entries.sizes)
     totals = [sum(entries.lengths[field::field_count]) for field in range(field_count)]
     averages = [total / document_count for total in totals]  # lunr: int accumulator /= document count
     # Per slot, the length normalization `k1 * (1 - b + b * (length / average))` (only where there are
@@ -215,21 +246,7 @@ def _field_vectors(
     scores *= np.array([float(boost) for _name, boost in fields])[slots % field_count]
     if boosts is not None:
         scores *= np.array([float(boost) for boost in boosts], dtype=np.float64)[slots // field_count]
-    values = _round(scores, decimals)
-
-    order = _argsort(slots, len(entries.terms), numbers)  # by term number in each slot, as lunr.Vector
-    sorted_numbers = numbers[order].tolist()
-    sorted_values = values[order].tolist()
-    out: list[list[Any]] = []
-    start = 0
-    for slot, size in zip(range(slot_count), entries.sizes, strict=True):
-        document, field = divmod(slot, field_count)
-        elements: list[Any] = [0] * (2 * size)
-        elements[0::2] = sorted_numbers[start : start + size]
-        elements[1::2] = sorted_values[start : start + size]
-        start += size
-        out.append([f"{fields[field][0]}/{refs[document]}", elements])
-    return out
+    return _round(scores, decimals)
 
 
 def _round(scores: np.ndarray, decimals: int | None) -> np.ndarray:
@@ -284,7 +301,7 @@ def _inverted_index(entries: _Entries, names: Sequence[str], refs: Sequence[str]
     np.cumsum(np.bincount(groups, minlength=term_count * field_count), out=starts[1:])
     bounds = starts.tolist()
     out: list[list[Any]] = []
-    for term in sorted(entries.terms):
+    for term in sorted(entries.terms, key=js_order):
         number = entries.terms[term]
         group = number * field_count
         posting: dict[str, Any] = {}
@@ -295,6 +312,88 @@ def _inverted_index(entries: _Entries, names: Sequence[str], refs: Sequence[str]
         posting["_index"] = number
         out.append([term, posting])
     return out
+
+
+def term_postings(
+    documents: Sequence[Sequence[str | None]],
+    refs: Sequence[str],
+    fields: Sequence[tuple[str, float]],
+    pipeline: Sequence[PipelineFunction],
+    *,
+    decimals: int | None = None,
+    k1: float = K1,
+    b: float = B,
+) -> TermPostings:
+    """The index of `serialize_index` turned inside out, term by term in `invertedIndex` order: each term,
+    its number, and per field (in `fields` order) its postings as a flat `[ref, score, ref, score, ...]`,
+    refs in the posting's order and each score the one `fieldVectors` gives the term in that field.
+
+    This is what a search needs of a term, so an index split by term can be fetched a term at a time and
+    still score as the whole index does: lunr's score is a dot product over the query's terms only.
+    """
+    if len(refs) != len(documents) or len(set(refs)) != len(refs):
+        raise ValueError("refs must be unique, one per document")
+    field_count = len(fields)
+    with _no_gc():
+        entries = _count_terms(documents, field_count, _token_cache(tuple(pipeline)))
+        if not refs:
+            return TermPostings([], [], [], [], [], field_count)
+        values = _scores(entries, fields, len(refs), None, decimals=decimals, k1=k1, b=b)
+        rank = np.array(_js_ranks(refs), dtype=np.int64)
+        documents_of, fields_of = np.divmod(entries.slots, field_count)
+        groups = entries.numbers * field_count + fields_of
+        order = _argsort(groups, len(refs), rank[documents_of])
+        ordered_refs = list(map(refs.__getitem__, documents_of[order].tolist()))
+        ordered_scores = values[order].tolist()
+        starts = np.zeros(len(entries.terms) * field_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(groups, minlength=len(entries.terms) * field_count), out=starts[1:])
+        terms = sorted(entries.terms, key=js_order)
+        numbers = [entries.terms[term] for term in terms]
+        return TermPostings(terms, numbers, starts.tolist(), ordered_refs, ordered_scores, field_count)
+
+
+class TermPostings:
+    """`term_postings`' answer: `terms` in lunr.js's order, and each term's entry by position, made when
+    asked for (so that forked workers can format different terms from the same arrays)."""
+
+    def __init__(
+        self,
+        terms: list[str],
+        numbers: list[int],
+        bounds: list[int],
+        refs: list[str],
+        scores: list[float],
+        field_count: int,
+    ) -> None:
+        self.terms = terms
+        self._numbers = numbers  # term number of each term, in `terms` order
+        self._bounds = bounds  # (term number * field count + field) -> its first entry in refs/scores
+        self._refs = refs
+        self._scores = scores
+        self._field_count = field_count
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __getitem__(self, position: int) -> tuple[str, int, list[list[Any]]]:
+        number = self._numbers[position]
+        per_field: list[list[Any]] = []
+        for group in range(number * self._field_count, (number + 1) * self._field_count):
+            start, end = self._bounds[group], self._bounds[group + 1]
+            flat: list[Any] = [0] * (2 * (end - start))
+            flat[0::2] = self._refs[start:end]
+            flat[1::2] = self._scores[start:end]
+            per_field.append(flat)
+        return self.terms[position], number, per_field
+
+    def __iter__(self) -> Iterator[tuple[str, int, list[list[Any]]]]:
+        return (self[position] for position in range(len(self)))
+
+
+def js_order(text: str) -> bytes:
+    """The sort key that orders strings as JavaScript compares them: by UTF-16 code unit (lone surrogates,
+    which a stem cut from an astral character may hold, included)."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def _argsort(major: np.ndarray, minor_count: int, minor: np.ndarray) -> np.ndarray:

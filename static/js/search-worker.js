@@ -1,30 +1,37 @@
 /*
- * The search worker: loads the sharded lunr index off the main thread and answers queries.
+ * The search worker: answers queries off the main thread from the term-split index (search-parts.js).
  *
  * Protocol (messages are plain objects):
  *   page -> worker  {type: "init", manifest: <absolute URL of search/index.json>, timeout: <ms per fetch>}
  *                   {type: "query", channel: <the box asking>, id: <number>, q: <string>, limit: <number>}
- *   worker -> page  {type: "progress", loaded, total, papers}      after each shard arrives
+ *   worker -> page  {type: "progress", loaded, total, papers}      once index.json is in
  *                   {type: "results", id, q, ...}                   see `answer` below
  *                   {type: "fatal", message}                        the index cannot be loaded at all
  *
- * Shards are fetched newest first, one after the other. The current query is answered as soon as the
- * first shard is in, and answered again (same id) each time another shard arrives, its hits merged in by
- * score, so results only ever gain entries while the older papers load.
+ * A query fetches the index parts its terms need and the documents of the results it shows, then is
+ * answered once, complete: every result, ranked as one lunr index of all papers ranks them. Parts already
+ * fetched are reused by later queries. An answer that arrives after a newer query of the same box is
+ * dropped. index.json may also be one whole index, `{"index", "docs"}` (DESIGN.md's simplest form).
  */
-/* global lunr, normalizeQuery */
+/* global lunr, normalizeQuery, SearchParts */
 "use strict";
 
-importScripts("lunr.min.js", "query-normalize.js");
+var booted = false;
+
+/** Load lunr.js and our scripts (synchronous): after index.json's fetch has started, so both travel at once. */
+function boot() {
+  if (booted) return;
+  booted = true;
+  importScripts("lunr.min.js", "query-normalize.js", "search-parts.js");
+}
 
 // Where a word breaks, exactly as the index builder splits text (BREAK_CHARS in generator/search/index.py,
 // plus whitespace); the edges of each piece are trimmed to letters, marks, numbers and `_`.
 var BREAK = /[\s\-:~^/\\|()[\]{}<>=,;!?"&'\u2019]+/g;
 var WORD_CHAR = /[\p{L}\p{M}\p{N}_]/u;
 
-var shards = []; // loaded shards, newest first: {index, docs, order}
-var totalShards = null; // from the manifest, once known
-var failedShards = 0;
+var engine = null; // {search(normalized) -> promise of hits, docs(refs) -> promise of documents}
+var papers = 0;
 var current = {}; // the latest query of each box on the page, by channel: {id, q, limit}
 var dead = false;
 
@@ -61,77 +68,53 @@ function fetchJSON(url, timeout) {
 }
 
 function load(manifestURL, timeout) {
-  fetchJSON(manifestURL, timeout)
-    .then(function (manifest) {
-      if (!manifest || !Array.isArray(manifest.shards)) {
-        // The single-index form of the contract: {"index", "docs"} at search/index.json itself.
-        if (manifest && manifest.index && manifest.docs) {
-          totalShards = 1;
-          addShard(manifest, 0);
-          return null;
-        }
-        throw new Error("not a search index manifest: " + manifestURL);
+  var fetching = fetchJSON(manifestURL, timeout);
+  try {
+    boot();
+  } catch (error) {
+    fail("the search scripts could not load (" + String((error && error.message) || error) + ")");
+    return;
+  }
+  fetching
+    .then(function (entry) {
+      if (entry && entry.version === 2 && Array.isArray(entry.postings)) {
+        engine = SearchParts.open(lunr, entry, function (name) {
+          return fetchJSON(new URL(name, manifestURL).href, timeout);
+        });
+        papers = entry.papers;
+      } else if (entry && entry.index && entry.docs) {
+        engine = whole(entry);
+      } else {
+        throw new Error("not a search index this page can read: " + manifestURL);
       }
-      totalShards = manifest.shards.length;
-      if (totalShards === 0) {
-        progress();
-        answerCurrent();
-        return null;
-      }
-      var urls = manifest.shards.map(function (shard) {
-        return new URL(shard.url, manifestURL).href;
+      post({ type: "progress", loaded: 1, failed: 0, total: 1, papers: papers });
+      Object.keys(current).forEach(function (channel) {
+        run(current[channel]);
       });
-      return loadShards(urls, 0, timeout);
     })
     .catch(function (error) {
       fail(String((error && error.message) || error));
     });
 }
 
-function loadShards(urls, n, timeout) {
-  if (n >= urls.length) return null;
-  return fetchJSON(urls[n], timeout)
-    .then(function (data) {
-      addShard(data, n);
-    })
-    .then(
-      function () {
-        return loadShards(urls, n + 1, timeout);
-      },
-      function (error) {
-        if (shards.length === 0) throw error; // without the newest shard there is nothing to show
-        failedShards += 1; // an older shard is missing: keep what we have, and say so in the results
-        progress();
-        answerCurrent();
-        return loadShards(urls, n + 1, timeout);
-      }
-    );
-}
-
-function addShard(data, order) {
-  if (!data || !data.index || !data.docs) throw new Error("a search shard has no index or docs");
-  shards.push({ index: lunr.Index.load(data.index), docs: data.docs, order: order });
-  progress();
-  answerCurrent();
-}
-
-function pending() {
-  return totalShards === null || shards.length + failedShards < totalShards;
-}
-
-function progress() {
-  var papers = 0;
-  shards.forEach(function (shard) {
-    papers += Object.keys(shard.docs).length;
-  });
-  post({ type: "progress", loaded: shards.length, failed: failedShards, total: totalShards, papers: papers });
-}
-
-function answerCurrent() {
-  if (dead || (shards.length === 0 && pending())) return;
-  Object.keys(current).forEach(function (channel) {
-    post(answer(current[channel]));
-  });
+/** The engine of a whole index in index.json itself. */
+function whole(data) {
+  var index = lunr.Index.load(data.index);
+  papers = Object.keys(data.docs).length;
+  return {
+    search: function (normalized) {
+      return new Promise(function (resolve) {
+        resolve(index.search(normalized));
+      });
+    },
+    docs: function (refs) {
+      return Promise.resolve(
+        refs.map(function (ref) {
+          return data.docs[ref] || {};
+        })
+      );
+    },
+  };
 }
 
 // --- searching -------------------------------------------------------------------------------------
@@ -154,44 +137,57 @@ function whyEmpty(raw) {
   return said ? "lunr says “" + said + "”" : "there are no words to search for";
 }
 
-function runOn(shard, query) {
-  return shard.index.search(query);
-}
-
-/** The answer to one query over every shard loaded so far: merged by score, the first `limit` shown. */
-function answer(request) {
-  var base = { type: "results", id: request.id, q: request.q, pending: pending(), failedShards: failedShards };
+/** Answer one query: its results counted, the first `limit` with their documents. */
+function run(request) {
+  var base = { type: "results", id: request.id, q: request.q, pending: false, failedParts: 0 };
   var normalized = normalizeQuery(request.q);
   if (!normalized) {
     base.error = { kind: "syntax", message: whyEmpty(request.q) };
-    return base;
+    post(base);
+    return;
   }
-  var hits = [];
-  try {
-    shards.forEach(function (shard) {
-      runOn(shard, normalized).forEach(function (hit, position) {
-        hits.push({ shard: shard, order: shard.order, position: position, hit: hit });
-      });
-    });
-  } catch (error) {
-    if (!isParseError(error)) throw error;
-    base.error = { kind: "syntax", message: error.message };
-    return base;
-  }
-  // By score; ties keep the shard order (newer first) and lunr's own order within a shard: stable.
-  hits.sort(function (a, b) {
-    return b.hit.score - a.hit.score || a.order - b.order || a.position - b.position;
-  });
-  base.normalized = normalized;
-  base.total = hits.length;
-  base.results = hits.slice(0, Math.max(0, request.limit | 0)).map(describe);
-  return base;
+  var still = function () {
+    return current[request.channel] === request;
+  };
+  engine
+    .search(normalized)
+    .then(function (hits) {
+      var shown = hits.slice(0, Math.max(0, request.limit | 0));
+      return engine
+        .docs(
+          shown.map(function (hit) {
+            return hit.ref;
+          })
+        )
+        .then(function (docs) {
+          base.normalized = normalized;
+          base.total = hits.length;
+          base.results = shown.map(function (hit, i) {
+            return describe(hit, docs[i]);
+          });
+          return base;
+        });
+    })
+    .then(
+      function (answer) {
+        if (still()) post(answer);
+      },
+      function (error) {
+        if (!still()) return;
+        if (isParseError(error)) {
+          base.error = { kind: "syntax", message: error.message };
+        } else {
+          base.error = { kind: "network", message: String((error && error.message) || error) };
+        }
+        post(base);
+      }
+    );
 }
 
-function describe(entry) {
-  var doc = entry.shard.docs[entry.hit.ref] || {};
+function describe(hit, doc) {
+  doc = doc || {};
   var terms = Object.create(null);
-  Object.keys(entry.hit.matchData.metadata).forEach(function (term) {
+  Object.keys(hit.matchData.metadata).forEach(function (term) {
     terms[term] = true;
   });
   var title = String(doc.title || "");
@@ -237,8 +233,13 @@ self.onmessage = function (event) {
   if (message.type === "init") {
     load(String(message.manifest), Number(message.timeout) || 15000);
   } else if (message.type === "query") {
-    var request = { id: message.id, q: String(message.q || ""), limit: Number(message.limit) || 10 };
-    current[String(message.channel || "")] = request;
-    if (!dead && (shards.length > 0 || !pending())) post(answer(request));
+    var request = {
+      id: message.id,
+      channel: String(message.channel || ""),
+      q: String(message.q || ""),
+      limit: Number(message.limit) || 10,
+    };
+    current[request.channel] = request;
+    if (!dead && engine) run(request);
   }
 };

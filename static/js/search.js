@@ -13,7 +13,7 @@
 
   var DEBOUNCE_MS = 120;
   var HEADER_LIMIT = 8;
-  var PAGE_LIMIT = 50;
+  var PAGE_LIMIT = 20; // a screen of results: only their documents are fetched
   var WATCHDOG_MS = 40000; // the worker said nothing at all: give up
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December"];
@@ -96,7 +96,7 @@
       }
     },
 
-    /** Ask for `q`; `handler` gets the answer, and again each time an older shard adds to it. */
+    /** Ask for `q`; `handler` gets the answer (complete: every result counted, the first `limit` shown). */
     query: function (channel, q, limit, handler) {
       engine.start();
       var id = ++engine.nextId;
@@ -162,8 +162,15 @@
     return n + " " + (n === 1 ? one : many);
   }
 
-  /** The status line for an answer: a count, a syntax help, or "no results" with a suggestion. */
+  /** The status line for an answer: a count, a syntax help, a part that could not load, or "no results". */
   function describe(answer, tips) {
+    if (answer.error && answer.error.kind === "network") {
+      return {
+        kind: "error",
+        text: "Search could not load part of the index (" + answer.error.message + "). Check the connection " +
+          "and try again.",
+      };
+    }
     if (answer.error) {
       return {
         kind: "syntax",
@@ -171,17 +178,14 @@
           "title:, +must, -must_not, prefix* or typo~1 (see the search tips " + tips + ").",
       };
     }
-    var text;
     if (answer.total === 0) {
-      text = answer.pending
-        ? "No results so far, loading older papers…"
-        : "No results for “" + answer.q.trim() + "”. Try removing a term or using fewer words, " +
-          "or check the spelling (typo~1 allows one typo).";
-      return { kind: "empty", text: text };
+      return {
+        kind: "empty",
+        text: "No results for “" + answer.q.trim() + "”. Try removing a term or using fewer words, " +
+          "or check the spelling (typo~1 allows one typo).",
+      };
     }
-    text = plural(answer.total, "result", "results") + (answer.pending ? " so far, loading older papers…" : "");
-    if (answer.failedShards) text += " (some older papers could not be loaded)";
-    return { kind: "count", text: text };
+    return { kind: "count", text: plural(answer.total, "result", "results") };
   }
 
   var UNAVAILABLE = "Search is unavailable: could not load the index.";
