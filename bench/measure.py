@@ -24,7 +24,12 @@ PEERS = SHARED / "bench" / "peers.py"
 PEER_VENV = Path(os.environ.get("PEERS_VENV", Path.home() / ".cache" / "research-digest-peers"))
 GZIP_LEVEL = 6  # what static hosts typically serve, and what the build reports
 # What the browser needs before it can show a first result (besides the HTML page and CSS):
-SEARCH_SCRIPTS = ("static/js/search.js", "static/js/search-worker.js", "static/js/query-normalize.js")
+SEARCH_SCRIPTS = (
+    "static/js/search.js",
+    "static/js/search-worker.js",
+    "static/js/query-normalize.js",
+    "static/js/search-parts.js",
+)
 LUNR = "static/js/lunr.min.js"
 
 
@@ -150,32 +155,26 @@ def gz(path: Path) -> int:
 
 
 def search_figures(site: Path) -> dict:
-    """Sizes of the built search index and what a first result costs to fetch; `error` when there is none."""
+    """Sizes of the built search index and what every search fetches before its query's own parts
+    (index.json, lunr.js and our scripts); `error` when there is none. What each query adds is measured in
+    the browser (browser.py, search_compare.py)."""
     search = site / "search"
-    manifest_path = search / "index.json"
-    if not manifest_path.is_file():
-        return {"error": f"no search index in the built site ({manifest_path} is missing)"}
-    files = sorted(p for p in search.rglob("*") if p.is_file())
-    total_gz = sum(gz(p) for p in files)
-    total_raw = sum(p.stat().st_size for p in files)
+    entry_path = search / "index.json"
+    if not entry_path.is_file():
+        return {"error": f"no search index in the built site ({entry_path} is missing)"}
+    files = sorted(p for p in search.rglob("*") if p.is_file() and p.name != "index.html")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         return {"error": f"search/index.json is not valid JSON: {exc}"}
-    shards = manifest.get("shards") if isinstance(manifest, dict) else None
     figures: dict = {
         "files": len(files),
-        "bytes": total_raw,
-        "gzip_bytes": total_gz,
-        "shards": len(shards) if shards else 0,
+        "bytes": sum(p.stat().st_size for p in files),
+        "gzip_bytes": sum(gz(p) for p in files),
+        "version": entry.get("version") if isinstance(entry, dict) else None,
+        "postings_parts": len(entry.get("postings", [])) if isinstance(entry, dict) else 0,
     }
-    first: list[tuple[str, int]] = [("search/index.json", gz(manifest_path))]
-    if shards:
-        first_shard = search / shards[0]["url"]
-        if not first_shard.is_file():
-            return {**figures, "error": f"the manifest's first shard {first_shard} is missing"}
-        first.append((f"search/{shards[0]['url']}", gz(first_shard)))
-        figures["first_shard_papers"] = shards[0].get("papers")
+    first: list[tuple[str, int]] = [("search/index.json", gz(entry_path))]
     for relative in (LUNR, *SEARCH_SCRIPTS):
         if (site / relative).is_file():
             first.append((relative, gz(site / relative)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,9 @@ NEW_DAY_SECONDS = 3.0  # 10k: a new daily digest, ingest + build
 SERVE_EDIT_SECONDS = 0.5  # 10k: an edit visible in the open page, median
 RSS_MB = 500  # 50k cold build's peak RSS
 FIRST_RESULT_BYTES = 600 * 1024  # 10k: gzipped bytes fetched before the first search result
+# The search issue, from the 20 fixed queries of bench/search_compare.py (judged on their median):
+QUERY_BYTES = {TARGET_N: 300 * 1024, LARGE_N: 400 * 1024}  # gzipped bytes transferred per query, ours
+QUERY_FIRST_MS = 300.0  # 10k: first results of our search page, from navigation start
 LINEAR_ALLOWANCE = 1.25  # per-paper stage time at the largest N over the smallest: 25% for noise
 LINEAR_FLOOR_S = 0.1  # stages shorter than this at the largest N are too short to judge
 LINEAR_MIN_N = 1_000
@@ -210,9 +214,11 @@ def search_lines(search: dict | None, latency: dict | None) -> list[str]:
                 f"{name} {kb(size)}" for name, size in search.get("first_result_files", {}).items()
             )
             first = kb(search.get("first_result_gzip_bytes"))
+            shards = search.get("shards")
+            pieces = f"{shards} shard(s)" if shards else f"{search.get('files')} files"
             lines.append(
                 f"search: a first result fetches {first} gzipped; the whole index is "
-                f"{kb(search.get('gzip_bytes'))} gzipped in {search.get('shards')} shard(s)"
+                f"{kb(search.get('gzip_bytes'))} gzipped in {pieces}"
             )
             lines.append(f"  (the first result's files, gzip -6: {parts})")
     if isinstance(latency, dict):
@@ -228,6 +234,82 @@ def search_lines(search: dict | None, latency: dict | None) -> list[str]:
                 )  # fmt: skip
             lines.append(f"Chromium first result (median of {latency.get('runs')}): " + ", ".join(got))
     return lines
+
+
+def _cells(part: dict | None) -> list[str]:
+    """KB, first ms, complete ms, results of one engine on one query ('-' where there is none)."""
+    if not isinstance(part, dict) or "error" in part:
+        return ["failed", "-", "-", "-"]
+    first = "-" if part.get("first_ms") is None else f"{part['first_ms']:,.0f}"
+    results = part.get("results")
+    if part.get("state") in ("syntax", "error"):
+        results = part["state"]
+    shown = "-" if results is None else f"{results:,}" if isinstance(results, int) else str(results)
+    return [f"{part['bytes'] / 1024:,.1f}", first, f"{part['complete_ms']:,.0f}", shown]
+
+
+def search_compare_table(compare: dict | None, n: int | None) -> Table:
+    """Our search against Pagefind, query by query, then the medians and maxima (bench/search_compare.py)."""
+    where = f"N = {n:,}" if n else "the site"
+    if not isinstance(compare, dict) or "error" in compare or not compare.get("queries"):
+        table = Table(f"Search vs Pagefind, {where}", [])
+        table.notes.append(f"search vs Pagefind: {error_note(compare) or 'not run'}")
+        return table
+    pf = compare.get("pagefind") or {}
+    table = Table(
+        f"Search vs Pagefind {pf.get('version', '?')}, {where}: {len(compare['queries'])} queries, "
+        "each in a fresh browser context",
+        ["query", "ours KB", "ours first ms", "ours complete ms", "ours results", "Pagefind KB",
+         "Pagefind first ms", "Pagefind complete ms", "Pagefind results", "Pagefind query"],
+    )  # fmt: skip
+    failures = []
+    for row in compare["queries"]:
+        cells = [*_cells(row.get("ours")), *_cells(row.get("pagefind"))]
+        table.rows.append([row["query"], *cells, row.get("pagefind_query", "")])
+        for engine in ("ours", "pagefind"):
+            if "error" in (row.get(engine) or {}):
+                failures.append(f"{row['query']!r} on {engine}: {first_line(row[engine]['error'])}")
+    summary = compare.get("summary") or {}
+    for stat in ("median", "max"):
+        cells = [stat]
+        for engine in ("ours", "pagefind"):
+            got = summary.get(engine) or {}
+            value = [got.get(f"{stat}_{key}") for key in ("bytes", "first_ms", "complete_ms")]
+            cells += ["-" if value[0] is None else f"{value[0] / 1024:,.1f}"]
+            cells += ["-" if v is None else f"{v:,.0f}" for v in value[1:]]
+            cells.append("")
+        table.rows.append([*cells, ""])
+    for engine, label in (("ours", "ours"), ("pagefind", "Pagefind")):
+        got = summary.get(engine) or {}
+        if got.get("median_bytes") is not None:
+            first, complete = got.get("median_first_ms") or 0, got.get("median_complete_ms") or 0
+            table.notes.append(
+                f"{label}: median {kb(got['median_bytes'])} (max {kb(got['max_bytes'])}) per query, "
+                f"first results median {first:,.0f} ms, complete median {complete:,.0f} ms; "
+                f"{got.get('answered')} of {got.get('queries')} queries answered"
+            )
+    sizes = compare.get("index_sizes") or {}
+    for engine, label in (("ours", "our search/"), ("pagefind", "Pagefind's pagefind/")):
+        got = sizes.get(engine) or {}
+        if got:
+            table.notes.append(
+                f"{label}: {got['files']:,} files, {got['bytes'] / 1e6:,.1f} MB, "
+                f"{got['gzip_bytes'] / 1e6:,.1f} MB gzipped"
+            )
+    if pf.get("wall_s") is not None:
+        table.notes.append(
+            f"Pagefind indexing: {secs(pf['wall_s'])}, peak RSS {mb(pf.get('peak_rss_mb'))}, "
+            f"{pf.get('pages') or 0:,} pages ({pf.get('command')})"
+        )
+    table.notes.append(
+        "KB: gzip -6 of every response finished before complete (Pagefind's harness page excluded); ms from "
+        f"navigation start; first = first result on screen (ours) or search() and the first data() resolved "
+        "(Pagefind); complete = the status line's final count (ours) or the first "
+        f"{compare.get('shown', 20)} data() resolved (Pagefind); results: the status line's count (ours), "
+        "all matches (Pagefind)"
+    )
+    table.notes += failures
+    return table
 
 
 def seed_table(seed: dict) -> Table:
@@ -304,7 +386,34 @@ def evaluate_targets(sizes: list[dict]) -> list[dict]:
         add(name, "-", None, "no figure")
     else:
         add(name, kb(got), got <= FIRST_RESULT_BYTES)
+
+    for n, limit in QUERY_BYTES.items():
+        name = f"{n // 1000}k search: ≤ {limit // 1024} KB transferred per query (median of the queries)"
+        _query_target(add, _size(sizes, n), n, name, "bytes", limit, kb)
+    name = f"{TARGET_N // 1000}k search: first results ≤ {QUERY_FIRST_MS:g} ms (median of the queries)"
+    _query_target(add, ten, TARGET_N, name, "first_ms", QUERY_FIRST_MS, lambda v: f"{v:,.0f} ms")
     return targets
+
+
+def _query_target(
+    add: Callable[..., None],
+    size: dict | None,
+    n: int,
+    name: str,
+    key: str,
+    limit: float,
+    fmt: Callable[[float], str],
+) -> None:
+    """A target on our search over the compared queries: the median judged, the max shown."""
+    compare = (size or {}).get("search_compare")
+    ours = ((compare or {}).get("summary") or {}).get("ours") or {}
+    median, most = ours.get(f"median_{key}"), ours.get(f"max_{key}")
+    if size is None:
+        add(name, "-", None, f"not run (needs -n {n})")
+    elif median is None:
+        add(name, "-", None, "no figure" + (f" ({error_note(compare)})" if error_note(compare) else ""))
+    else:
+        add(name, f"median {fmt(median)}, max {fmt(most)}", median <= limit)
 
 
 def linearity(sizes: list[dict]) -> list[dict]:
@@ -372,30 +481,36 @@ def tables(summary: dict) -> list[Table]:
     out: list[Table] = []
     if isinstance(summary.get("seed"), dict):
         out.append(seed_table(summary["seed"]))
-    out += [size_table(size) for size in summary.get("sizes", [])]
+    for size in summary.get("sizes", []):
+        out.append(size_table(size))
+        if "search_compare" in size:
+            out.append(search_compare_table(size["search_compare"], size.get("n")))
     out.append(targets_table(evaluate_targets(summary.get("sizes", []))))
     return out
+
+
+def table_text(table: Table) -> str:
+    """One table as aligned plain text, its notes under it."""
+    lines = [f"== {table.title} =="]
+    if table.headers and table.rows:
+        widths = [
+            max(len(str(row[i])) for row in [table.headers, *table.rows]) for i in range(len(table.headers))
+        ]
+        aligns = table.aligns()
+        for row in [table.headers, *table.rows]:
+            cells = [
+                str(cell).ljust(widths[i]) if aligns[i] == "l" else str(cell).rjust(widths[i])
+                for i, cell in enumerate(row)
+            ]
+            lines.append("  ".join(cells).rstrip())
+    lines += [f"  {note}" for note in table.notes]
+    return "\n".join(lines)
 
 
 def render_text(summary: dict) -> str:
     """The tables as aligned plain text, for a terminal."""
     blocks = [machine_line(summary.get("machine", {}))]
-    for table in tables(summary):
-        lines = [f"== {table.title} =="]
-        if table.headers and table.rows:
-            widths = [
-                max(len(str(row[i])) for row in [table.headers, *table.rows])
-                for i in range(len(table.headers))
-            ]
-            aligns = table.aligns()
-            for row in [table.headers, *table.rows]:
-                cells = [
-                    str(cell).ljust(widths[i]) if aligns[i] == "l" else str(cell).rjust(widths[i])
-                    for i, cell in enumerate(row)
-                ]
-                lines.append("  ".join(cells).rstrip())
-        lines += [f"  {note}" for note in table.notes]
-        blocks.append("\n".join(lines))
+    blocks += [table_text(table) for table in tables(summary)]
     return "\n\n".join(blocks) + "\n"
 
 

@@ -1,7 +1,7 @@
 """`make bench`: the performance figures of issue 11 on a site of N papers that grew day by day.
 
     python bench/run.py [-n 10000 | -n 1000,10000,50000] [--runs 3] [--json PATH] [--keep] [--quick]
-                        [--no-peers] [--no-browser] [--no-seed]
+                        [--no-peers] [--no-browser] [--no-seed] [--no-serve] [--no-search-compare]
 
 Per N (the first N records of ../shared/corpora/arxiv-cs-abstracts-50k.jsonl.gz, newest first): 100 daily
 JSONL digests of N/100 papers in a temp folder outside the repo, ingested oldest day first with the real
@@ -10,7 +10,8 @@ CLI (`digest init`, then `digest ingest --format jsonl`) into a new site's conte
 compared byte for byte with a cold build of the same content), one edited title rebuilt, and the same edit
 under `digest serve` until headless Chromium shows it. Stage times come from `digest build --stats`, peak
 RSS from os.wait4; then the output's size, the search figures (first-result payload, Chromium first-result
-latency) and the peers Hugo and Pelican on the same N records (../shared/bench/peers.py). A table per N and
+latency), 20 fixed queries on our search and on Pagefind over the same site (search_compare.py) and the
+peers Hugo and Pelican on the same N records (../shared/bench/peers.py). A table per N and
 the targets go to stdout, progress to stderr, every figure to .bench/latest.json and the tables as Markdown
 to .bench/latest.md. A part that fails says why and the rest still runs.
 """
@@ -41,6 +42,7 @@ import corpus  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
+import search_compare  # noqa: E402
 import serve_edit  # noqa: E402
 import tree  # noqa: E402
 from digest_cmd import Digest  # noqa: E402
@@ -153,8 +155,8 @@ def bench_n(
         save()
         scen["edit"] = guarded("edit", lambda: scenarios.edit_title(digest, layout, runs))
         save()
-        if args.no_browser:
-            scen["serve_edit"] = {"error": "skipped (--no-browser)"}
+        if args.no_browser or args.no_serve:
+            scen["serve_edit"] = {"error": f"skipped ({'--no-browser' if args.no_browser else '--no-serve'})"}
         else:
             rebuild = scen["nochange"].get("wall_s") or scen["cold"].get("wall_s") or 60.0
             timeout = max(120.0, 10 * rebuild)
@@ -174,6 +176,14 @@ def bench_n(
             result["latency"] = guarded(
                 "latency",
                 lambda: browser.first_result_latency(layout.out, runs=args.latency_runs, word=args.word),
+            )
+        save()
+        skip = "--no-browser" if args.no_browser else "--no-search-compare" if args.no_search_compare else ""
+        if skip:
+            result["search_compare"] = {"error": f"skipped ({skip})"}
+        else:
+            result["search_compare"] = guarded(
+                "search vs Pagefind", lambda: search_compare.compare(layout.out, layout.work)
             )
         save()
     result["peers"] = guarded("peers", lambda: peers_for(n, args))
@@ -198,9 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp work folder (its path is printed)")
     parser.add_argument("--no-peers", action="store_true", help="skip Hugo and Pelican")
     parser.add_argument(
-        "--no-browser", action="store_true", help="skip Chromium: serve edit and search latency"
+        "--no-browser", action="store_true", help="skip Chromium: serve edit, search latency, vs Pagefind"
     )
     parser.add_argument("--no-seed", action="store_true", help="skip the seed's search figures")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve edit scenario")
+    parser.add_argument(
+        "--no-search-compare", action="store_true", help="skip the 20 queries on our search vs Pagefind"
+    )
     parser.add_argument("--serve-edits", type=int, default=None, help="edits under digest serve (default 3)")
     parser.add_argument("--latency-runs", type=int, default=None, help="search latency runs (default 3)")
     parser.add_argument("--word", default="transformer", help="the latency query (default transformer)")
