@@ -129,13 +129,13 @@ def build_files(docs: Sequence[SearchDoc]) -> tuple[dict[str, bytes], int]:
     terms: list[str] = []
     entries = _posting_entries(docs, terms)
     postings = [[first, add("p", content)] for first, content in _pack(entries, POSTINGS_PART_BYTES)]
-    as_json = {term: _json(term) for term in terms}
+    as_json = {term: dumps(term) for term in terms}
     names = {
         name: [[first, add("n", content)] for first, content in _pack(_named(as_json, key), NAMES_PART_BYTES)]
         for name, key in NAME_KEYS.items()
     }
     documents = [
-        add("d", _json([_shown(doc) for doc in docs[start : start + DOCS_PER_PART]]))
+        add("d", dumps([_shown(doc) for doc in docs[start : start + DOCS_PER_PART]]))
         for start in range(0, len(docs), DOCS_PER_PART)
     ]
     entry = {
@@ -162,15 +162,11 @@ def _posting_entries(docs: Sequence[SearchDoc], terms: list[str]) -> Iterator[tu
     def encode(block: int) -> list[tuple[str, bytes]]:
         start = blocks[block]
         entries = (postings[i] for i in range(start, min(start + TERMS_PER_BLOCK, len(postings))))
-        return [(term, _json([term, number, *per_field])) for term, number, per_field in entries]
+        return [(term, dumps([term, number, *per_field])) for term, number, per_field in entries]
 
     done = dict(parallel.run_all(encode, len(blocks), minimum=2, chunk=1))
     for block in range(len(blocks)):
         yield from done.pop(block)
-
-
-def _json(value: Any) -> bytes:
-    return dumps(value)
 
 
 def _named(as_json: Mapping[str, bytes], key: Callable[[bytes], bytes]) -> list[tuple[str, bytes]]:
