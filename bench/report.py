@@ -24,7 +24,7 @@ RSS_MB = 500  # 50k cold build's peak RSS
 FIRST_RESULT_BYTES = 600 * 1024  # 10k: gzipped bytes fetched before the first search result
 # The search issue, from the 20 fixed queries of bench/search_compare.py (judged on their median):
 QUERY_BYTES = {TARGET_N: 300 * 1024, LARGE_N: 400 * 1024}  # gzipped bytes transferred per query, ours
-QUERY_FIRST_MS = 300.0  # 10k: first results of our search page, from navigation start
+QUERY_FIRST_MS = 300.0  # 10k: first results in the header box, from the last key typed (debounce included)
 LINEAR_ALLOWANCE = 1.25  # per-paper stage time at the largest N over the smallest: 25% for noise
 LINEAR_FLOOR_S = 0.1  # stages shorter than this at the largest N are too short to judge
 LINEAR_MIN_N = 1_000
@@ -232,6 +232,9 @@ def search_lines(search: dict | None, latency: dict | None) -> list[str]:
                     f"{label} failed: {first_line(part['error'])}" if "error" in part
                     else f"{label} {part.get('median_ms', 0):.0f} ms"
                 )  # fmt: skip
+            typed = (latency.get("header") or {}).get("after_typing_median_ms")
+            if typed is not None:
+                got.append(f"{typed:.0f} ms of it after the last key typed")
             lines.append(f"Chromium first result (median of {latency.get('runs')}): " + ", ".join(got))
     return lines
 
@@ -390,8 +393,23 @@ def evaluate_targets(sizes: list[dict]) -> list[dict]:
     for n, limit in QUERY_BYTES.items():
         name = f"{n // 1000}k search: ≤ {limit // 1024} KB transferred per query (median of the queries)"
         _query_target(add, _size(sizes, n), n, name, "bytes", limit, kb)
-    name = f"{TARGET_N // 1000}k search: first results ≤ {QUERY_FIRST_MS:g} ms (median of the queries)"
-    _query_target(add, ten, TARGET_N, name, "first_ms", QUERY_FIRST_MS, lambda v: f"{v:,.0f} ms")
+    name = (
+        f"{TARGET_N // 1000}k search: first results ≤ {QUERY_FIRST_MS:g} ms after the query is typed "
+        "(header box, debounce included, median)"
+    )
+    header = ((ten or {}).get("latency") or {}).get("header") or {}
+    typed = header.get("after_typing_median_ms")
+    if ten is None:
+        add(name, "-", None, f"not run (needs -n {TARGET_N})")
+    elif typed is None:
+        add(name, "-", None, "no figure")
+    else:
+        runs = ", ".join(f"{ms:,.0f}" for ms in header.get("after_typing_ms", []))
+        add(
+            name,
+            f"{typed:,.0f} ms ({runs}; word {((ten or {}).get('latency') or {}).get('word')})",
+            typed <= QUERY_FIRST_MS,
+        )
     return targets
 
 
