@@ -45,6 +45,7 @@ from __future__ import annotations
 import gc
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -125,14 +126,14 @@ class _Entries:
     def __init__(
         self,
         terms: dict[str, int],
-        numbers: list[int],
-        tfs: list[int],
+        numbers: array[int],
+        tfs: array[int],
         sizes: list[int],
         lengths: list[int],
     ) -> None:
         self.terms = terms  # term -> term number (`_index`), numbered in order of first appearance
-        self.numbers = np.array(numbers, dtype=np.int64)  # entry -> term number
-        self.tfs = np.array(tfs, dtype=np.int64)  # entry -> term frequency in its slot
+        self.numbers = np.frombuffer(numbers, dtype=np.int64)  # entry -> term number
+        self.tfs = np.frombuffer(tfs, dtype=np.int64)  # entry -> term frequency in its slot
         self.sizes = sizes  # slot -> its number of entries (distinct terms)
         self.lengths = lengths  # slot -> the field's length: its number of terms, repeats included
         self.slots = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)  # entry -> slot
@@ -145,8 +146,9 @@ def _count_terms(
     get = terms_of.__getitem__
     terms = _Numbers()
     number_of = terms.__getitem__
-    numbers: list[int] = []
-    tfs: list[int] = []
+    # Machine integers, not lists of Python ints: ten million entries at 50k papers.
+    numbers: array[int] = array("q")
+    tfs: array[int] = array("q")
     sizes: list[int] = []
     lengths: list[int] = []
     for document, texts in enumerate(documents):
@@ -165,8 +167,8 @@ def _count_terms(
             if terms_of.splits:  # the pipeline split some token into several terms: count them one by one
                 counts = Counter(chain.from_iterable(map(terms_of.terms, tokens)))
             counts.pop(None, None)  # the tokens the pipeline dropped
-            numbers += map(number_of, counts)  # numbers the new terms, in order of first appearance
-            tfs += counts.values()
+            numbers.extend(map(number_of, counts))  # numbers the new terms, in order of first appearance
+            tfs.extend(counts.values())
             sizes.append(len(counts))
             lengths.append(counts.total())
     return _Entries(terms, numbers, tfs, sizes, lengths)
@@ -242,7 +244,13 @@ def _scores(
     counts, inverse = np.unique(postings, return_inverse=True)
     idf = np.array([math.log(1 + abs((document_count - n + 0.5) / (n + 0.5))) for n in counts.tolist()])
     tf = tfs.astype(np.float64)
-    scores = idf[inverse][numbers] * ((k1 + 1) * tf) / (np.array(norms)[slots] + tf)
+    # idf * ((k1 + 1) * tf) / (norm + tf), in place (one array of ten million entries at 50k papers, not
+    # five); a product's operands swap freely, the operations and their order are lunr's.
+    scores = tf * (k1 + 1)
+    scores *= idf[inverse][numbers]
+    tf += np.array(norms)[slots]
+    scores /= tf
+    del tf
     scores *= np.array([float(boost) for _name, boost in fields])[slots % field_count]
     if boosts is not None:
         scores *= np.array([float(boost) for boost in boosts], dtype=np.float64)[slots // field_count]
@@ -337,19 +345,26 @@ def term_postings(
     with _no_gc():
         entries = _count_terms(documents, field_count, _token_cache(tuple(pipeline)))
         if not refs:
-            return TermPostings([], [], [], [], [], field_count)
+            return TermPostings([], [], [], [], np.zeros(0, np.int32), np.zeros(0), field_count)
         values = _scores(entries, fields, len(refs), None, decimals=decimals, k1=k1, b=b)
-        rank = np.array(_js_ranks(refs), dtype=np.int64)
-        documents_of, fields_of = np.divmod(entries.slots, field_count)
-        groups = entries.numbers * field_count + fields_of
-        order = _argsort(groups, len(refs), rank[documents_of])
-        ordered_refs = list(map(refs.__getitem__, documents_of[order].tolist()))
-        ordered_scores = values[order].tolist()
-        starts = np.zeros(len(entries.terms) * field_count + 1, dtype=np.int64)
-        np.cumsum(np.bincount(groups, minlength=len(entries.terms) * field_count), out=starts[1:])
         terms = sorted(entries.terms, key=js_order)
         numbers = [entries.terms[term] for term in terms]
-        return TermPostings(terms, numbers, starts.tolist(), ordered_refs, ordered_scores, field_count)
+        # Arrays, not lists, and each temporary dropped once used: at 50k papers the postings are ten
+        # million entries. Each term's entries become lists only when asked for (TermPostings).
+        documents_of, fields_of = np.divmod(entries.slots, field_count)
+        groups = entries.numbers * field_count + fields_of
+        del fields_of, entries
+        starts = np.zeros(len(numbers) * field_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(groups, minlength=len(numbers) * field_count), out=starts[1:])
+        rank = np.array(_js_ranks(refs), dtype=np.int64)
+        order = _argsort(groups, len(refs), rank[documents_of])
+        del groups, rank
+        ordered_documents = documents_of[order].astype(np.int32)
+        del documents_of
+        ordered_scores = values[order]
+        del values, order
+    bounds = starts.tolist()
+    return TermPostings(terms, numbers, bounds, list(refs), ordered_documents, ordered_scores, field_count)
 
 
 class TermPostings:
@@ -362,14 +377,16 @@ class TermPostings:
         numbers: list[int],
         bounds: list[int],
         refs: list[str],
-        scores: list[float],
+        documents: np.ndarray,
+        scores: np.ndarray,
         field_count: int,
     ) -> None:
         self.terms = terms
         self._numbers = numbers  # term number of each term, in `terms` order
-        self._bounds = bounds  # (term number * field count + field) -> its first entry in refs/scores
-        self._refs = refs
-        self._scores = scores
+        self._bounds = bounds  # (term number * field count + field) -> its first entry below
+        self._refs = refs  # document number -> ref
+        self._documents = documents  # entry -> document number, grouped by term and field
+        self._scores = scores  # entry -> score
         self._field_count = field_count
 
     def __len__(self) -> int:
@@ -381,8 +398,8 @@ class TermPostings:
         for group in range(number * self._field_count, (number + 1) * self._field_count):
             start, end = self._bounds[group], self._bounds[group + 1]
             flat: list[Any] = [0] * (2 * (end - start))
-            flat[0::2] = self._refs[start:end]
-            flat[1::2] = self._scores[start:end]
+            flat[0::2] = [self._refs[document] for document in self._documents[start:end].tolist()]
+            flat[1::2] = self._scores[start:end].tolist()
             per_field.append(flat)
         return self.terms[position], number, per_field
 
