@@ -24,6 +24,7 @@ both over the same strings):
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterable
@@ -35,7 +36,7 @@ from lunr.exceptions import BaseLunrException
 from lunr.index import Index
 
 import generator.search.stemmer  # noqa: F401  (registers the lunr.js-compatible "stemmer")
-from generator.search.index import BREAK_CHARS, FIELDS, ref_for
+from generator.search.index import BREAK_CHARS, FIELDS, SearchDoc, ref_for
 from generator.search.query import SPACE_RE, trim_term
 
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _boost in FIELDS)
@@ -153,3 +154,22 @@ def search(site: SiteSearch, query: str) -> list[Hit]:
     except BaseLunrException:
         return []
     return [Hit(r["ref"], r["score"]) for r in results]
+
+
+def corpus_docs(corpus: Path, count: int) -> list[SearchDoc]:
+    """The first `count` records of an arXiv JSONL corpus as search documents, a hundred per day."""
+    docs = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+        for number, line in zip(range(count), lines, strict=False):
+            record = json.loads(line)
+            docs.append(
+                SearchDoc(
+                    title=record.get("title") or "",
+                    url=f"papers/{number}/",
+                    date=f"2026-08-{31 - number // 100:02d}",
+                    topics=tuple(record.get("categories") or ()),
+                    authors=tuple(record.get("authors") or ()),
+                    abstract=record.get("summary") or "",
+                )
+            )
+    return docs

@@ -8,8 +8,6 @@ the 1,000 papers, so each reference is built once.
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import random
 import re
@@ -45,6 +43,7 @@ from generator.search.lunr_direct import _round, serialize_index, term_postings
 from generator.search.parts import doc_for
 from generator.site import load_site
 
+from . import search_support
 from .common import REPO, SHARED
 from .fuzz_support import fuzz_settings
 
@@ -119,23 +118,7 @@ def test_seed_index_is_lunrpys(seed_docs: list[SearchDoc]) -> None:
 def corpus_docs() -> list[SearchDoc]:
     if not CORPUS.exists():
         pytest.skip(f"../shared is absent: {CORPUS} not found (the arXiv corpus tests need it)")
-    docs = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number >= CORPUS_PAPERS:
-                break
-            record = json.loads(line)
-            docs.append(
-                SearchDoc(
-                    title=record.get("title") or "",
-                    url=f"papers/{number}/",
-                    date=f"2026-08-{31 - number // 100:02d}",
-                    topics=tuple(record.get("categories") or ()),
-                    authors=tuple(record.get("authors") or ()),
-                    abstract=record.get("summary") or "",
-                )
-            )
-    return docs
+    return search_support.corpus_docs(CORPUS, CORPUS_PAPERS)
 
 
 @pytest.fixture(scope="module")

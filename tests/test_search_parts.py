@@ -11,7 +11,6 @@ position (`transformr~1`), two typos (`~2`), a leading or inner wildcard, and th
 from __future__ import annotations
 
 import gzip
-import json
 import random
 import re
 from collections.abc import Sequence
@@ -25,31 +24,13 @@ from generator.search.parts import build_files, search_docs
 from generator.site import load_site
 
 from .common import REPO, SHARED
-from .search_support import load_lunr_py, normalize_query
+from .search_support import corpus_docs, load_lunr_py, normalize_query
 from .test_search_parity import _run_node
 
 CORPUS = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
 QUERY_COUNT = 200
 _WORD = re.compile(r"[a-z][a-z0-9]{1,}")
 _STOP = {"the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "which", "our", "its"}
-
-
-def corpus_docs(count: int) -> list[SearchDoc]:
-    docs = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in zip(range(count), lines, strict=False):
-            record = json.loads(line)
-            docs.append(
-                SearchDoc(
-                    title=record.get("title") or "",
-                    url=f"papers/{number}/",
-                    date=f"2026-08-{31 - number // 100:02d}",
-                    topics=tuple(record.get("categories") or ()),
-                    authors=tuple(record.get("authors") or ()),
-                    abstract=record.get("summary") or "",
-                )
-            )
-    return docs
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -146,7 +127,7 @@ def test_seed_parts_answer_as_one_index(tmp_path: Path) -> None:
 
 
 def test_corpus_parts_answer_as_one_index(tmp_path: Path) -> None:
-    docs = corpus_docs(1000)
+    docs = corpus_docs(CORPUS, 1000)
     queries = queries_for(docs, QUERY_COUNT, seed=2)
     out = assert_parts_answer_as_one_index(docs, tmp_path / "search", queries, cold=True)
     # What a query fetches on a first visit: a few parts (the seed's test reuses them from query to query).
