@@ -102,19 +102,26 @@ def unavailable() -> str | None:
     return None
 
 
+def served_file(request, before_epoch_ms: float, base: str, site: Path) -> Path | None:
+    """The site file a finished request of the site fetched, if its response ended before
+    `before_epoch_ms` (a folder URL is its index.html); None otherwise."""
+    timing = request.timing
+    end = timing.get("responseEnd", -1)
+    if end < 0 or timing["startTime"] + end > before_epoch_ms or not request.url.startswith(base):
+        return None
+    relative = unquote(urlsplit(request.url).path).lstrip("/")
+    path = site / relative
+    if path.is_dir() or not relative:
+        path = path / "index.html"
+    return path if path.is_file() else None
+
+
 def _fetched_before(requests: list, first_epoch_ms: float, base: str, site: Path) -> dict[str, int]:
     """The site files whose responses ended before the first result, with their gzipped sizes on disk."""
     files: dict[str, int] = {}
     for request in requests:
-        timing = request.timing
-        end = timing.get("responseEnd", -1)
-        if end < 0 or timing["startTime"] + end > first_epoch_ms or not request.url.startswith(base):
-            continue
-        relative = unquote(urlsplit(request.url).path).lstrip("/")
-        path = site / relative
-        if path.is_dir() or not relative:
-            path = path / "index.html"
-        if path.is_file():
+        path = served_file(request, first_epoch_ms, base, site)
+        if path is not None:
             files[path.relative_to(site).as_posix()] = len(gzip.compress(path.read_bytes(), 6, mtime=0))
     return files
 

@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script: the bench modules importable
@@ -193,15 +193,8 @@ def _responses(requests: list[Request], done_epoch_ms: float, base: str, site: P
     sizes: dict[Path, int] = {}
     got: list[list] = []
     for request in requests:
-        timing = request.timing
-        end = timing.get("responseEnd", -1)
-        if end < 0 or timing["startTime"] + end > done_epoch_ms or not request.url.startswith(base):
-            continue
-        relative = unquote(urlsplit(request.url).path).lstrip("/")
-        path = site / relative
-        if not relative or path.is_dir():
-            path = path / "index.html"
-        if relative == skip or not path.is_file():
+        path = browser.served_file(request, done_epoch_ms, base, site)
+        if path is None or path.relative_to(site).as_posix() == skip:
             continue
         if path not in sizes:
             sizes[path] = measure.gz(path)

@@ -375,7 +375,10 @@ def build_site(
     with using:
         with timer("render"):
             step = None if progress is None else partial(progress, "rendering pages")
-            pages = render_pages(site, related, base, _environment(memory, folder), page_cache, step)
+            # digest serve keeps the BibTeX keys for its previews: made once here, for both.
+            cite_keys = bibtex_keys(site.papers) if memory is not None else None
+            environment = _environment(memory, folder)
+            pages = render_pages(site, related, base, environment, page_cache, step, cite_keys)
 
         def fill(building: Path) -> tuple[int, SearchStats]:
             with timer("write"):
@@ -394,7 +397,7 @@ def build_site(
     page_cache.remove_unused()
     if memory is not None:
         memory.papers, memory.site, memory.related, memory.base_url = papers, site, related, base
-        memory.cite_keys = bibtex_keys(site.papers)
+        memory.cite_keys = cite_keys or {}
     html_pages = sum(1 for page in pages if page.path.endswith(".html"))
     return BuildResult(
         html_pages,

@@ -56,14 +56,16 @@ def render_pages(
     env: Environment,
     cache: PageCache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cite_keys: Mapping[str, str] | None = None,
 ) -> list[Page]:
     """Every page of the site, in builder order.
 
     With a cache, the built-in builders' pages are looked up by key first; the ones to render are
     rendered after all builders ran, in worker processes when there are many, each stored in the
     cache as it is done (see `PageCache`). `progress(done, total)` follows that rendering.
+    `cite_keys` are the site's BibTeX keys when the caller already made them (see PageRenderer).
     """
-    renderer = PageRenderer(site, related, base_url, env, cache)
+    renderer = PageRenderer(site, related, base_url, env, cache, cite_keys)
     built_in = {*BUILDERS, misc.sitemap}
     for builder in builders():
         renderer.caching = builder in built_in
