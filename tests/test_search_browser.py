@@ -12,6 +12,7 @@ hostile paper). Without Chromium these tests skip on a developer's machine and f
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 import shutil
@@ -22,11 +23,12 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from . import site_support as support
+from .common import CONTENT, SHARED
 from .search_support import read_search, search
 from .site_support import PageWatch, StaticServer, new_page
 
@@ -635,3 +637,63 @@ def test_axe_finds_no_serious_violations(browser: Any, server: StaticServer, sta
     print(f"axe on {state} ({scheme}): {len(violations)} violation(s)")
     serious = [r for v, r in zip(violations, report, strict=True) if v["impact"] in ("serious", "critical")]
     assert not serious, f"axe on {state} ({scheme}):\n  " + "\n  ".join(serious)
+
+
+# --- 1,000 arXiv papers: what a query costs -------------------------------------------------------------
+
+CORPUS_QUERIES = (
+    "transformer",
+    "graph neural network",
+    "title:survey",
+    "+robot -simulation",
+    "transf*",
+    "transformr~1",
+)
+CORPUS_QUERY_BUDGET = 300 * 1024  # gzipped bytes a query may cost at 10k papers (issue 12); 1k costs less
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 1,000 papers of the arXiv corpus, ingested as one digest and built."""
+    from datetime import date
+
+    from generator.build import build_site
+    from generator.ingest.pipeline import ingest_files
+
+    root = tmp_path_factory.mktemp("corpus-1k")
+    content = root / "content"
+    content.mkdir()
+    shutil.copyfile(CONTENT / "topics.yml", content / "topics.yml")
+    corpus = SHARED / "corpora" / "arxiv-cs-abstracts-50k.jsonl.gz"
+    digest = root / "arxiv-1000.jsonl"
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+        records = "".join(line for _, line in zip(range(1000), lines, strict=False))
+    digest.write_text(records, encoding="utf-8")
+    ingest_files([digest], content, date_override=date(2026, 8, 1))
+    build_site(content, root / "site")
+    return ensure_index(root / "site", content)
+
+
+def test_corpus_queries_count_every_result_and_fetch_little(browser: Any, corpus_site: Path) -> None:
+    """Each query on a first visit (a new browser context): the complete count lunr.py gives on the whole
+    index, and everything fetched (page, scripts, index parts, documents) within the budget, gzipped."""
+    whole = read_search(corpus_site / "search")
+    report = []
+    with StaticServer(corpus_site) as server:
+        for query in CORPUS_QUERIES:
+            page = new_page(browser)
+            try:
+                fetched: list[str] = []
+                page.on("requestfinished", lambda request, into=fetched: into.append(request.url))
+                expected = len(search(whole, query))
+                assert expected > 0, query
+                status = search_page(page, server, query)
+                assert status == f"{expected} result{'s' if expected != 1 else ''}", query
+                files = {unquote(urlsplit(url).path).lstrip("/") or "index.html" for url in fetched}
+                paths = [corpus_site / (f if not f.endswith("/") else f + "index.html") for f in files]
+                size = sum(len(gzip.compress(p.read_bytes(), 6)) for p in paths if p.is_file())
+                report.append(f"{query}: {expected} results, {size / 1024:.0f} KB in {len(files)} files")
+                assert size <= CORPUS_QUERY_BUDGET, report[-1]
+            finally:
+                page.context.close()
+    print("\n1,000 papers, first visit per query:\n  " + "\n  ".join(report))
