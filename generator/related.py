@@ -25,6 +25,7 @@ from generator import parallel
 from generator.model import SitePaper
 
 if TYPE_CHECKING:  # numpy and scipy are imported by the functions that use them: `digest check` needs neither
+    import numpy as np
     from scipy import sparse
 
 # Function words and the boilerplate of abstracts: they say nothing about what a paper is about.
@@ -40,21 +41,38 @@ _STOP_TEXT = """a about above across after again against all also although am am
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD_RE = re.compile(r"[^\W_]+")
 
-# A term in more than this share of the papers is a corpus stop word ("model", "data"): dropped...
-MAX_DF_SHARE = 0.1
-# ... unless the corpus is small, where such terms still separate topics and cost nothing.
-MIN_DF_CAP = 50
 # Candidates are found through a paper's most distinctive terms only; the tail of its vector rarely
 # decides whether two papers meet, only how close they are, which the exact rescoring settles.
-QUERY_TERMS = 30
+QUERY_TERMS = 40
 # Each posting list keeps only the papers where its term weighs most ("champion lists"), which bounds the
 # work per paper whatever the corpus size; a paper using the term in passing is not a good match for it.
-POSTINGS_PER_TERM = 50
-# The best candidates by partial score are rescored with their full vectors (exact cosine).
-CANDIDATES = 15
+POSTINGS_PER_TERM = 100
+# The best candidates by partial score are rescored with their full vectors and their themes.
+CANDIDATES = 60
 # Papers scored per block: bounds the candidate-score matrix (at most QUERY_TERMS * POSTINGS_PER_TERM
 # entries a paper) to a few tens of megabytes whatever the corpus size.
 BLOCK = 2000
+# How much a term's rarity counts: the square root of the smoothed idf. Full idf ranks papers by the
+# rare words they share (a dataset's name, a method's acronym) over what they are about; measured on 10k
+# arXiv papers, halving its weight puts 4 more points of the related papers in the paper's own field.
+IDF_POWER = 0.5
+# Themes: the paper's position in the corpus' main directions of vocabulary (latent semantic analysis,
+# a truncated SVD of the tf-idf vectors), so "segmentation" and "mask" papers meet even when their words
+# differ. Only for corpora large enough for the directions to mean something.
+THEME_DIMENSIONS = 16
+THEME_MIN_PAPERS = 500
+# A related paper's score: 0.7 of the tf-idf cosine (what the papers say) and 0.3 of the themes' cosine
+# (what they are about). Measured on 10k arXiv papers, 16 directions and this mix put the most related
+# papers in the paper's own field; more directions split fields into subfields.
+THEME_WEIGHT = 0.3
+# The paper's themes are pulled towards those of its best candidates (pseudo-relevance feedback): what a
+# paper's closest neighbours share is what the paper is about, more surely than its own words.
+FEEDBACK_PAPERS = 10
+# Two texts this close (tf-idf cosine) are the same paper listed twice, never a related paper.
+DUPLICATE_COSINE = 0.95
+# Scores are compared at this many decimals, so a last-bit difference in floating point (another machine,
+# another BLAS) never reorders two papers; equal scores are ranked by key.
+SCORE_DECIMALS = 9
 
 
 def stem(word: str) -> str:
@@ -83,24 +101,27 @@ PaperTerms = tuple[tuple[str, ...], tuple[int, ...]]
 
 
 def paper_terms(text: str) -> PaperTerms:
-    """The terms of one paper's text with their counts, in term order: stop words, digits and
-    one-letter words left out, simple plurals folded. A pure function of the text, so a build can keep
-    it with the parsed paper and only count the papers that changed."""
+    """The terms of one paper's text with their counts, in term order: its words (stop words, digits and
+    one-letter words left out, simple plurals folded) and each pair of consecutive words ("neural
+    radiance", "radiance field"), which tells apart papers that share words but not what they are about.
+    A pure function of the text, so a build can keep it with the parsed paper and only count the papers
+    that changed."""
     if len(_TERMS) > _TERMS_LIMIT:
         _TERMS.clear()
     words = _WORD_RE.findall(text.lower())
     for word in set(words).difference(_TERMS):
         stemmed = "" if len(word) < 2 or word.isdigit() else stem(word)
         _TERMS[word] = stemmed if stemmed and word not in STOP_WORDS and stemmed not in STOP_WORDS else ""
-    counts = Counter(map(_TERMS.__getitem__, words))
-    counts.pop("", None)
+    terms = [term for term in map(_TERMS.__getitem__, words) if term]
+    counts = Counter(terms)
+    counts.update(map(" ".join, itertools.pairwise(terms)))
     ordered = sorted(counts.items())
     return tuple(term for term, _ in ordered), tuple(count for _, count in ordered)
 
 
 def related_text(paper: SitePaper) -> str:
-    """What a paper is compared by: its title (twice, so it weighs more) and its abstract."""
-    return f"{paper.title} {paper.title} {paper.text}"
+    """What a paper is compared by: its title and its abstract."""
+    return f"{paper.title}\n{paper.text}"
 
 
 def term_counts(papers: Sequence[PaperTerms]) -> sparse.csr_matrix:
@@ -132,21 +153,19 @@ def term_counts(papers: Sequence[PaperTerms]) -> sparse.csr_matrix:
 
 
 def tfidf_vectors(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    """L2-normalised sublinear tf-idf rows.
+    """L2-normalised rows of sublinear tf times the square root of the smoothed idf (IDF_POWER).
 
-    Terms above the document-frequency cap are left out, as stop words are. A term of one paper only
-    counts in its length but is then dropped: it can never connect two papers, so keeping it would only
-    cost memory and time in every later step.
+    A term in every paper cannot tell papers apart and is left out. A term of one paper only counts in
+    its length but is then dropped: it can never connect two papers, so keeping it would only cost
+    memory and time in every later step.
     """
     import numpy as np
     from scipy import sparse
 
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    cap = max(MAX_DF_SHARE * n, MIN_DF_CAP)
-    usable = (df <= cap) & (df < n)
-    idf = np.zeros(counts.shape[1])
-    idf[usable] = np.log(n / df[usable])
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0) ** IDF_POWER
+    idf[df >= n] = 0.0
     weights = counts.copy()
     weights.data = (1.0 + np.log(weights.data)) * idf[weights.indices]
     norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
@@ -154,8 +173,30 @@ def tfidf_vectors(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     weights = sparse.diags(1.0 / norms) @ weights
     weights.data[df[weights.indices] <= 1] = 0.0
     weights.eliminate_zeros()
-    weights.sort_indices()
-    return weights.tocsr()
+    used = np.unique(weights.indices)  # the columns left: terms of two papers or more
+    renumber = np.zeros(counts.shape[1], dtype=np.int32)
+    renumber[used] = np.arange(used.size, dtype=np.int32)
+    compact = sparse.csr_matrix((weights.data, renumber[weights.indices], weights.indptr), (n, used.size))
+    compact.sort_indices()
+    return compact
+
+
+def theme_vectors(vectors: sparse.csr_matrix, dimensions: int = THEME_DIMENSIONS) -> np.ndarray:
+    """Each paper's themes: its tf-idf vector projected on the corpus' `dimensions` main directions (the
+    top singular vectors, scipy's ARPACK with a fixed start), L2-normalised. A paper with no usable term
+    gets zeros. Too small a corpus gets no themes (an empty array)."""
+    import numpy as np
+    from scipy.sparse.linalg import svds
+
+    papers, terms = vectors.shape
+    if papers < THEME_MIN_PAPERS or min(papers, terms) <= dimensions + 1:
+        return np.zeros((papers, 0))
+    start = np.full(min(papers, terms), 1.0 / np.sqrt(min(papers, terms)))
+    left, singular, _ = svds(vectors, k=dimensions, v0=start, solver="arpack")
+    themes = left * singular
+    norms = np.linalg.norm(themes, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return themes / norms
 
 
 def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
@@ -194,14 +235,18 @@ def related_papers(docs: Sequence[tuple[str, str]], k: int = 5) -> dict[str, lis
 def related_by_terms(docs: Sequence[tuple[str, PaperTerms]], k: int = 5) -> dict[str, list[str]]:
     """For every key, up to `k` other keys whose terms (`paper_terms`) are most similar, best first.
 
-    Similarity is the cosine of sublinear tf-idf vectors; papers sharing no usable term are never
-    related, so a paper may get fewer than `k` (or none). Candidates come from the pruned posting lists,
-    so on a large corpus a list can miss a paper the exhaustive search would rank in (the ones it misses
-    are about as close as the ones it finds). The result does not depend on the order of `docs`: papers
-    are numbered in key order and equal scores are ranked by key.
+    Three steps, each linear in the number of papers:
+    1. Candidates: the papers that score best through the pruned posting lists (QUERY_TERMS of the
+       paper's heaviest terms, each list POSTINGS_PER_TERM papers long): papers sharing no usable term
+       are never related, so a paper may get fewer than `k` (or none).
+    2. Each candidate is scored: the tf-idf cosine and the themes' cosine (`theme_vectors`), mixed by
+       THEME_WEIGHT. A candidate this paper's text all but repeats (DUPLICATE_COSINE) is dropped.
+    3. Feedback: the paper's themes move to the mean of its own and its FEEDBACK_PAPERS best candidates'
+       themes, and the candidates are scored again with them.
+    The result does not depend on the order of `docs`: papers are numbered in key order and equal
+    scores are ranked by key.
     """
     import numpy as np
-    from scipy import sparse
 
     if k < 0:
         raise ValueError(f"related_papers: k must be >= 0, not {k}")
@@ -213,38 +258,72 @@ def related_by_terms(docs: Sequence[tuple[str, PaperTerms]], k: int = 5) -> dict
     if not keys or k == 0:
         return {key: [] for key in keys}
     vectors = tfidf_vectors(term_counts([terms for _, terms in ordered]))
+    pairs, cosines = _candidates(vectors)
+    papers, others = pairs
+    themes = theme_vectors(vectors)
+    scores = cosines
+    if themes.shape[1]:
+        mixed = (1 - THEME_WEIGHT) * cosines + THEME_WEIGHT * _row_dots(themes, papers, themes, others)
+        closest = _ranked(len(keys), papers, others, mixed, FEEDBACK_PAPERS)
+        closest.data[:] = 1.0 / np.repeat(np.maximum(np.diff(closest.indptr), 1), np.diff(closest.indptr))
+        pulled = themes + closest @ themes
+        pulled /= np.maximum(np.linalg.norm(pulled, axis=1, keepdims=True), 1e-12)
+        scores = (1 - THEME_WEIGHT) * cosines + THEME_WEIGHT * _row_dots(pulled, papers, themes, others)
+    best = _ranked(len(keys), papers, others, scores, k)
+    found = {}
+    for number, key in enumerate(keys):
+        cells = slice(best.indptr[number], best.indptr[number + 1])
+        rank = np.lexsort((best.indices[cells], -best.data[cells]))
+        found[key] = [keys[other] for other in best.indices[cells][rank].tolist()]
+    return found
+
+
+def _candidates(vectors: sparse.csr_matrix) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Every paper's CANDIDATES best papers by partial score through the champion lists, as (paper,
+    candidate) number pairs, with their exact tf-idf cosines; the paper itself and its duplicates out."""
+    import numpy as np
+
     queries = _top_per_row(vectors, QUERY_TERMS)
     champions = _top_per_row(vectors.T.tocsr(), POSTINGS_PER_TERM).T.tocsc()
-    wanted = max(CANDIDATES, 3 * k)
+    count = vectors.shape[0]
 
-    def block(number: int) -> list[list[int]]:
-        """The related papers (numbers, best first) of the papers of one block."""
+    def block(number: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         start = number * BLOCK
-        stop = min(start + BLOCK, len(keys))
-        partial = (queries[start:stop] @ champions.T).tocsr()
+        partial = (queries[start : start + BLOCK] @ champions.T).tocsr()
         # One more than wanted, so that dropping the paper itself (when it is among them) leaves enough.
-        candidates = _top_per_row(partial, wanted + 1).tocoo()
-        others = candidates.col != candidates.row + start
-        candidates = sparse.coo_matrix(
-            (candidates.data[others], (candidates.row[others], candidates.col[others])), shape=partial.shape
-        )
-        candidates = _top_per_row(candidates.tocsr(), wanted).tocoo()
-        papers = candidates.row + start
-        exact = np.asarray(vectors[papers].multiply(vectors[candidates.col]).sum(axis=1)).ravel()
-        best = _top_per_row(
-            sparse.csr_matrix((exact, (candidates.row, candidates.col)), shape=partial.shape), k
-        )
-        lists = []
-        for row in range(stop - start):
-            cells = slice(best.indptr[row], best.indptr[row + 1])
-            order = np.lexsort((best.indices[cells], -best.data[cells]))
-            lists.append(best.indices[cells][order].tolist())
-        return lists
+        found = _top_per_row(partial, CANDIDATES + 1).tocoo()
+        papers = found.row.astype(np.int64) + start
+        others = found.col.astype(np.int64)
+        cosines = np.asarray(vectors[papers].multiply(vectors[others]).sum(axis=1)).ravel()
+        keep = (others != papers) & (cosines < DUPLICATE_COSINE)
+        return papers[keep], others[keep], cosines[keep]
 
-    blocks = (len(keys) + BLOCK - 1) // BLOCK
-    found: dict[int, list[list[int]]] = dict(parallel.run_all(block, blocks, minimum=2, chunk=1))
-    return {
-        keys[number * BLOCK + row]: [keys[other] for other in others]
-        for number in range(blocks)
-        for row, others in enumerate(found[number])
-    }
+    blocks = (count + BLOCK - 1) // BLOCK
+    parts = dict(parallel.run_all(block, blocks, minimum=2, chunk=1))
+    ordered = [parts[number] for number in range(blocks)]
+    papers = np.concatenate([part[0] for part in ordered])
+    others = np.concatenate([part[1] for part in ordered])
+    return (papers, others), np.concatenate([part[2] for part in ordered])
+
+
+def _row_dots(left: np.ndarray, rows: np.ndarray, right: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """left[rows[i]] . right[others[i]] for every i, in slices that keep the gathered rows small."""
+    import numpy as np
+
+    out = np.empty(rows.size)
+    for start in range(0, rows.size, 1 << 16):
+        part = slice(start, start + (1 << 16))
+        out[part] = np.einsum("ij,ij->i", left[rows[part]], right[others[part]])
+    return out
+
+
+def _ranked(count: int, papers: np.ndarray, others: np.ndarray, scores: np.ndarray, keep: int):
+    """Each paper's `keep` best candidates as a papers x papers matrix. Scores are rounded to
+    SCORE_DECIMALS and shifted to be positive (order kept); equal scores keep the lower number."""
+    import numpy as np
+    from scipy import sparse
+
+    rounded = np.round(scores, SCORE_DECIMALS)
+    shifted = rounded - (rounded.min() if rounded.size else 0.0) + 1.0
+    matrix = sparse.csr_matrix((shifted, (papers, others)), shape=(count, count))
+    return _top_per_row(matrix, keep)

@@ -64,7 +64,7 @@ def test_plurals_meet_their_singular() -> None:
     assert stem("studies") == "study"
     assert stem("classes") == "class"
     assert stem("analysis") == "analysis"  # not a plural
-    docs = [("a", "transformer"), ("b", "transformers"), ("c", "kernel")]
+    docs = [("a", "transformer attention"), ("b", "transformers"), ("c", "kernel")]
     assert related_papers(docs)["a"] == ["b"]
 
 
@@ -80,11 +80,26 @@ def test_most_similar_comes_first() -> None:
 
 
 def test_equal_scores_are_ranked_by_key_whatever_the_input_order() -> None:
-    docs = [("m", "gaussian process regression"), ("b", "gaussian process regression")]
-    docs += [("k", "gaussian process regression"), ("a", "gaussian process regression")]
-    docs += [("z", "protein structure prediction")]  # a term in every paper would carry no weight
-    assert related_papers(docs)["m"] == ["a", "b", "k"]
-    assert related_papers(list(reversed(docs)))["m"] == ["a", "b", "k"]
+    # "a", "b" and "k" each add one word (shared with one other paper) to "m": three equal scores.
+    docs = [("m", "gaussian process regression kernel")]
+    for key, word in (("k", "sparse"), ("b", "deep"), ("a", "bayesian")):
+        docs.append((key, f"gaussian process regression kernel {word}"))
+    docs += [(f"z-{word}", f"{word} protein folding") for word in ("sparse", "deep", "bayesian")]
+    assert related_papers(docs, k=3)["m"] == ["a", "b", "k"]
+    assert related_papers(list(reversed(docs)), k=3)["m"] == ["a", "b", "k"]
+
+
+def test_a_duplicate_is_never_related() -> None:
+    # The same paper ingested twice under two names (a title with other capitals, the same abstract).
+    abstract = "We prune attention heads of vision transformers and keep accuracy on image classification."
+    docs = [("twin-a", f"Pruning Attention Heads\n{abstract}")]
+    docs += [("twin-b", f"pruning attention heads\n{abstract}")]
+    docs += [("near", "Pruning attention heads in vision transformers for faster image classification")]
+    docs += [("other", "Protein folding with graph networks"), ("else", "Speech recognition for rare languages")]
+    result = related_papers(docs)
+    assert result["twin-a"] == ["near"]
+    assert result["twin-b"] == ["near"]
+    assert result["near"] == ["twin-a", "twin-b"]
 
 
 def test_the_result_does_not_depend_on_the_input_order() -> None:
@@ -92,16 +107,42 @@ def test_the_result_does_not_depend_on_the_input_order() -> None:
     vocabulary = [f"term{letter}{other}" for letter in "abcdefgh" for other in "abcdefgh"]
     docs = [(f"p{i:03d}", " ".join(rng.choices(vocabulary, k=25))) for i in range(300)]
     expected = related_papers(docs)
+    assert not themes_used(docs)
     shuffled = docs[:]
     rng.shuffle(shuffled)
     assert related_papers(shuffled) == expected
     assert list(related_papers(shuffled)) == sorted(key for key, _ in docs)
 
 
-def test_pruned_posting_lists_still_find_the_clear_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 300 papers share "network" (beyond the champion list of 50), one pair shares rare terms too.
-    monkeypatch.setattr(related, "MAX_DF_SHARE", 0.99)
-    docs = [(f"n{i:03d}", f"network network topic{i}") for i in range(300)]
+def test_themes_and_feedback_keep_the_result_independent_of_the_input_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(related, "THEME_MIN_PAPERS", 100)
+    rng = random.Random(11)
+    fields = [[f"w{field}x{word}" for word in range(40)] for field in range(6)]
+    docs = []
+    for i in range(400):
+        words = fields[i % 6]
+        docs.append((f"p{i:03d}", " ".join(rng.choices(words, k=20) + rng.choices(fields[(i + 1) % 6], k=3))))
+    assert themes_used(docs)
+    expected = related_papers(docs)
+    shuffled = docs[:]
+    rng.shuffle(shuffled)
+    assert related_papers(shuffled) == expected
+    # The themes keep papers in their field: most related papers come from the paper's own group.
+    same = sum(int(other[1:]) % 6 == int(key[1:]) % 6 for key, others in expected.items() for other in others)
+    assert same >= 0.9 * sum(len(others) for others in expected.values())
+
+
+def themes_used(docs: list[tuple[str, str]]) -> bool:
+    """Whether related_papers would compute themes for these papers."""
+    terms = related.term_counts([related.paper_terms(text) for _, text in docs])
+    return related.theme_vectors(related.tfidf_vectors(terms)).shape[1] > 0
+
+
+def test_pruned_posting_lists_still_find_the_clear_match() -> None:
+    # 300 papers share "network" (beyond the champion list of 100), one pair shares rare terms too.
+    docs = [(f"n{i:03d}", f"network network topic{i} topic{i + 1}") for i in range(300)]
     docs += [("pair-a", "network pruning lottery tickets"), ("pair-b", "lottery tickets network pruning")]
     result = related_papers(docs)
     assert result["pair-a"][0] == "pair-b"
@@ -109,10 +150,8 @@ def test_pruned_posting_lists_still_find_the_clear_match(monkeypatch: pytest.Mon
     assert all(len(others) <= 5 for others in result.values())
 
 
-def test_terms_in_too_many_papers_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(related, "MIN_DF_CAP", 2)
+def test_a_term_in_every_paper_connects_nothing() -> None:
     docs = [(f"p{i}", f"common unique{i}") for i in range(30)]  # "common" is in every paper
-    docs += [(f"q{i}", f"frequent rare{i}") for i in range(5)]  # "frequent" in 5 of 35, over 10%
     assert all(not others for others in related_papers(docs).values())
 
 
