@@ -1,11 +1,16 @@
-"""Related papers: tf-idf cosine similarity through pruned posting lists, computed once at build time.
+"""Related papers: tf-idf over words and word pairs, plus the corpus' themes, computed at build time.
 
 The site is static, so "related papers" cannot be a query to a server; every paper page gets its list
 when the site is built. A build may hold tens of thousands of papers, so comparing all pairs is out of
 the question. Instead each paper's most distinctive terms are looked up in posting lists that keep, per
 term, only the papers where that term weighs most ("champion lists"); the best candidates found that way
-are then rescored with the exact cosine. The work per paper is bounded, so time grows linearly with the
-corpus.
+are then rescored exactly. The work per paper is bounded, so time grows linearly with the corpus.
+
+What "related" means was measured, with arXiv's own categories as the yardstick (bench/quality.py, `make
+quality`): the share of a paper's five related papers in its primary category. Words that say what a
+paper is about ("image", "language") are common, so rarity counts only half (IDF_POWER); word pairs tell
+"neural radiance field" from "neural field"; and the themes of latent semantic analysis, pulled towards
+those of the paper's closest candidates, let papers on one subject meet when their words differ.
 
 The arithmetic runs as sparse matrix products (scipy) over blocks of papers: the same steps a loop per
 paper would take, at C speed and in bounded memory (a block's candidate scores, never an all-pairs
@@ -241,8 +246,8 @@ def related_by_terms(docs: Sequence[tuple[str, PaperTerms]], k: int = 5) -> dict
        are never related, so a paper may get fewer than `k` (or none).
     2. Each candidate is scored: the tf-idf cosine and the themes' cosine (`theme_vectors`), mixed by
        THEME_WEIGHT. A candidate this paper's text all but repeats (DUPLICATE_COSINE) is dropped.
-    3. Feedback: the paper's themes move to the mean of its own and its FEEDBACK_PAPERS best candidates'
-       themes, and the candidates are scored again with them.
+    3. Feedback: the mean themes of the paper's FEEDBACK_PAPERS best candidates are added to its own,
+       and the candidates are scored again with those.
     The result does not depend on the order of `docs`: papers are numbered in key order and equal
     scores are ranked by key.
     """
@@ -294,7 +299,11 @@ def _candidates(vectors: sparse.csr_matrix) -> tuple[tuple[np.ndarray, np.ndarra
         found = _top_per_row(partial, CANDIDATES + 1).tocoo()
         papers = found.row.astype(np.int64) + start
         others = found.col.astype(np.int64)
-        cosines = np.asarray(vectors[papers].multiply(vectors[others]).sum(axis=1)).ravel()
+        products = _rows(vectors, papers).multiply(_rows(vectors, others)).tocsr()
+        cosines = np.zeros(papers.size)
+        filled = np.diff(products.indptr) > 0
+        if products.nnz:
+            cosines[filled] = np.add.reduceat(products.data, products.indptr[:-1][filled])
         keep = (others != papers) & (cosines < DUPLICATE_COSINE)
         return papers[keep], others[keep], cosines[keep]
 
@@ -304,6 +313,23 @@ def _candidates(vectors: sparse.csr_matrix) -> tuple[tuple[np.ndarray, np.ndarra
     papers = np.concatenate([part[0] for part in ordered])
     others = np.concatenate([part[1] for part in ordered])
     return (papers, others), np.concatenate([part[2] for part in ordered])
+
+
+def _rows(matrix: sparse.csr_matrix, numbers: np.ndarray) -> sparse.csr_matrix:
+    """matrix[numbers] (rows repeated as often as listed), in canonical form: scipy's own row indexing
+    gives the same matrix at twice the cost, and a product of canonical matrices is the fast one."""
+    import numpy as np
+    from scipy import sparse
+
+    starts = matrix.indptr[numbers]
+    lengths = matrix.indptr[numbers + 1] - starts
+    indptr = np.zeros(numbers.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    take = np.arange(indptr[-1], dtype=np.int64) + np.repeat(starts - indptr[:-1], lengths)
+    shape = (numbers.size, matrix.shape[1])
+    rows = sparse.csr_matrix((matrix.data[take], matrix.indices[take], indptr), shape)
+    rows.has_sorted_indices = True
+    return rows
 
 
 def _row_dots(left: np.ndarray, rows: np.ndarray, right: np.ndarray, others: np.ndarray) -> np.ndarray:
