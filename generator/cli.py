@@ -642,5 +642,43 @@ def init(folder: Path, title: str | None) -> None:
     )
 
 
+@main.group("topics")
+def topics_group() -> None:
+    """Work on the taxonomy (content/topics.yml)."""
+
+
+@topics_group.command("suggest")
+@CONTENT_OPTION
+@click.option(
+    "--count", default=8, show_default=True, type=click.IntRange(min=1), help="The most topics to propose."
+)
+@click.option(
+    "--min-papers",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The fewest papers a proposed topic must take.",
+)
+def topics_suggest(content_dir: Path, count: int, min_papers: int) -> None:
+    """Propose topics for the papers that fit none, as YAML to paste under `topics:` in topics.yml.
+
+    Each proposal says how many of those papers the classifier would give it, with example titles."""
+    from generator.content import read_text
+    from generator.suggest import item_indent, load_papers, suggest, to_yaml
+
+    # A bar on a terminal only: stdout is YAML, often redirected to a file, and a log needs no bar.
+    progress = ProgressPrinter() if sys.stderr.isatty() else None
+    try:
+        topics, papers = load_papers(content_dir, progress)
+        suggestions = suggest(papers, topics, count=count, min_papers=min_papers, progress=progress)
+        indent = item_indent(read_text(content_dir / "topics.yml"))
+    except DigestError as exc:
+        report(exc)
+    finally:
+        if progress is not None:
+            progress.close()
+    click.echo(to_yaml(suggestions, indent), nl=False)
+
+
 if __name__ == "__main__":
     main()
