@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 
-.PHONY: site test fuzz serve check ingest fetch bench lint clean bootstrap lock dist
+.PHONY: site test fuzz serve check ingest fetch bench quality lint clean bootstrap lock dist
 
 OUT ?= _site
 PORT ?= 8000
@@ -55,6 +55,13 @@ check: $(PY_STAMP)
 bench: bootstrap
 	$(BIN)/python bench/run.py $(if $(N),-n $(N)) $(if $(RUNS),--runs $(RUNS))
 
+# The discovery figures of issue 13 (bench/quality.py): related papers, topics and search measured against
+# arXiv's categories on the first N corpus papers (default 10000), next to random and exhaustive tf-idf
+# baselines, and the time related papers and topics take at 10k and 50k papers (about 6 minutes).
+# Tables on stdout, figures in .quality/latest.json. `make quality N=2000 TIMES=2000` for a quick look.
+quality: bootstrap
+	$(BIN)/python bench/quality.py $(if $(N),-n $(N)) $(if $(TIMES),--times $(TIMES))
+
 lint: $(PY_STAMP)
 	$(BIN)/ruff check generator tests bench
 
@@ -85,5 +92,5 @@ dist: bootstrap
 	@echo "Wheel: $$(ls -1t dist/research_digest-*.whl | head -n 1)"
 
 clean:
-	rm -rf _site ._site.spare .cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf _site ._site.spare .cache .pytest_cache .ruff_cache .hypothesis .quality
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

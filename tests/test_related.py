@@ -95,7 +95,8 @@ def test_a_duplicate_is_never_related() -> None:
     docs = [("twin-a", f"Pruning Attention Heads\n{abstract}")]
     docs += [("twin-b", f"pruning attention heads\n{abstract}")]
     docs += [("near", "Pruning attention heads in vision transformers for faster image classification")]
-    docs += [("other", "Protein folding with graph networks"), ("else", "Speech recognition for rare languages")]
+    docs += [("other", "Protein folding with graph networks")]
+    docs += [("else", "Speech recognition for rare languages")]
     result = related_papers(docs)
     assert result["twin-a"] == ["near"]
     assert result["twin-b"] == ["near"]
