@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed digest, a fresh content folder per test, one headless Chromium per module."""
+"""Shared fixtures: the seed digest, a fresh content folder per test, one headless Chromium per session."""
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ def httpserver_listen_address() -> tuple[str, int]:
     return ("127.0.0.1", 0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Headless Chromium for a module's browser tests (skips locally, fails in CI, when it is missing)."""
+    """Headless Chromium for the session's browser tests, started when the first one needs it (skips
+    locally, fails in CI, when it is missing). Every test opens its pages in a browser context of its own
+    (`site_support.new_page`: no cookies, storage or cache shared), so one browser serves all modules and
+    each module no longer pays for starting and stopping one."""
     with support.chromium() as browser:
         yield browser

@@ -30,6 +30,10 @@ from .common import CONTENT, REPO
 NODE_MODULES = REPO / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+#: The Nu HTML Checker with the JVM tuned for one short run: the quick compiler only (the optimizing one
+#: warms up longer than a check of a few hundred pages takes: about 9 -> 4 CPU seconds on the seed site,
+#: the same report), and the larger thread stack the quick compiler's frames need for vnu's schema.
+VNU_COMMAND = ("java", "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR))
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 10_000  # Playwright default timeout for every page the tests open
 CHROMIUM_ARGS = [
@@ -102,6 +106,38 @@ def copy_content(dest: Path) -> Path:
     return dest
 
 
+def copy_tree(source: Path, dest: Path) -> Path:
+    """A copy of `source` at `dest` (which may exist, empty) as `cp -a` makes it: modes and times kept, and
+    files that are hard links of one another inside `source` (a built site's pages and the build cache's
+    entries) hard links of one another inside the copy, never of the originals, so the copy is in the very
+    state `source` was in and writing into it, even in place, leaves `source` as it was."""
+    copied: dict[tuple[int, int], str] = {}
+    for top, dirs, files in os.walk(source):
+        relative = os.path.relpath(top, source)
+        target_top = dest if relative == "." else dest / relative
+        target_top.mkdir(exist_ok=True)
+        for name in [*dirs, *files]:
+            path = os.path.join(top, name)
+            target = os.path.join(target_top, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), target)
+                continue
+            if name in dirs:
+                continue
+            info = os.stat(path)
+            key = (info.st_dev, info.st_ino)
+            if info.st_nlink > 1 and key in copied:
+                os.link(copied[key], target)
+            else:
+                shutil.copy2(path, target)
+                copied[key] = target
+        dirs[:] = [name for name in dirs if not os.path.islink(os.path.join(top, name))]
+    for top, _dirs, _files in os.walk(source, topdown=False):  # times after the writes into the folders
+        relative = os.path.relpath(top, source)
+        shutil.copystat(top, dest if relative == "." else dest / relative)
+    return dest
+
+
 def build(content: Path, out: Path, base_url: str | None = None) -> Path:
     build_function()(content, out, base_url=base_url)
     assert (out / "index.html").is_file(), f"build_site wrote no {out / 'index.html'}"
@@ -111,7 +147,8 @@ def build(content: Path, out: Path, base_url: str | None = None) -> Path:
 _cache: dict[str, Any] = {}
 
 
-def _cached(key: str, make: Callable[[], Any]) -> Any:
+def cached(key: str, make: Callable[[], Any]) -> Any:
+    """What `make()` returns, made once per test session under `key` (for a site several modules use)."""
     if key not in _cache:
         _cache[key] = make()
     return _cache[key]
@@ -124,7 +161,7 @@ def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root = tmp_path_factory.mktemp("seed")
         return build(copy_content(root / "content"), root / "site")
 
-    return _cached("seed", make)
+    return cached("seed", make)
 
 
 def subpath_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -137,7 +174,7 @@ def subpath_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build(content, root / "www" / "sub", base_url="https://example.org/sub/")
         return root / "www"
 
-    return _cached("subpath", make)
+    return cached("subpath", make)
 
 
 # --- hostile content --------------------------------------------------------------------------------
@@ -174,6 +211,13 @@ def front_matter(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     _, head, _ = text.split("---\n", 2)
     return yaml.safe_load(head)
+
+
+@functools.cache
+def seed_front_matter() -> dict[str, dict[str, Any]]:
+    """The front matter of every paper of the repository's content/, by file stem, read once per test
+    session (the seed does not change during a run); callers must not change what it returns."""
+    return {p.stem: front_matter(p) for p in sorted((CONTENT / "papers").glob("*.md"))}
 
 
 def add_hostile_content(content: Path) -> None:
@@ -227,7 +271,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> HostileSite:
         add_hostile_content(content)
         return HostileSite(site=build(content, root / "site"))
 
-    return _cached("hostile", make)
+    return cached("hostile", make)
 
 
 # --- serving ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The built site in a real browser (headless Chromium through Playwright), as a visitor uses it.
 
-The seed content is built once per session and served from 127.0.0.1; one browser serves the module.
+The seed content is built once per session and served from 127.0.0.1; one browser serves the session.
 Without Chromium these tests skip on a developer's machine and fail in CI (see site_support).
 """
 
@@ -112,7 +112,7 @@ def paper_title(slug: str) -> str:
 
 
 def seed_papers() -> dict[str, dict[str, Any]]:
-    return {p.stem: support.front_matter(p) for p in sorted((support.CONTENT / "papers").glob("*.md"))}
+    return support.seed_front_matter()
 
 
 def biggest_topic() -> str:
@@ -411,11 +411,9 @@ def test_404_page_works_at_any_depth_under_a_subpath(page: Any, subpath_server: 
 @pytest.fixture(scope="module")
 def ranked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
     """The seed content with ranks, authors and arXiv ids on three papers (see test_paper_page)."""
-    from .test_paper_page import ranked_content
+    from .test_paper_page import ranked_site
 
-    root = tmp_path_factory.mktemp("ranked-browser")
-    site = support.build(ranked_content(root / "content"), root / "site")
-    with StaticServer(site) as server:
+    with StaticServer(ranked_site(tmp_path_factory)) as server:
         yield server
 
 

@@ -17,6 +17,7 @@ from generator.build import build_site
 from generator.content import read_content_file
 from generator.site import load_site
 
+from . import site_support as support
 from .common import REPO, snapshot
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -59,16 +60,14 @@ def words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repo's ingested seed content, built once for this module."""
-    work = tmp_path_factory.mktemp("seed")
-    shutil.copytree(REPO / "content", work / "content")
-    build_site(work / "content", work / "_site")
-    return work
+    """The folder holding a copy of the repo's ingested seed content (`content/`) and its first build
+    (`site/`): site_support's, built once per test session (the browser tests use the same one)."""
+    return support.seed_site(tmp_path_factory).parent
 
 
 def test_every_page_of_the_contract_exists(seed_site: Path) -> None:
     site = load_site(seed_site / "content")
-    out = seed_site / "_site"
+    out = seed_site / "site"
     expected = [
         "index.html",
         "digests/index.html",
@@ -91,14 +90,15 @@ def test_every_page_of_the_contract_exists(seed_site: Path) -> None:
 
 
 def test_paper_pages_hold_title_and_every_word_of_the_abstract(seed_site: Path) -> None:
+    site_papers = load_site(seed_site / "content").papers  # loaded once: the same for every file
     for path in sorted((seed_site / "content" / "papers").glob("*.md")):
         content = read_content_file(path)
-        page = parse_page(seed_site / "_site" / "papers" / path.stem / "index.html")
+        page = parse_page(seed_site / "site" / "papers" / path.stem / "index.html")
         text = " ".join(" ".join(page.text).split())
         assert content.meta["title"] in text
-        site_paper = next(p for p in load_site(seed_site / "content").papers if p.slug == path.stem)
+        site_paper = next(p for p in site_papers if p.slug == path.stem)
         assert " ".join(words(site_paper.text)) in text, path.name
-        html = (seed_site / "_site" / "papers" / path.stem / "index.html").read_text()
+        html = (seed_site / "site" / "papers" / path.stem / "index.html").read_text()
         assert 'id="related"' in html
 
 
@@ -106,8 +106,8 @@ def test_topic_pages_list_exactly_their_papers(seed_site: Path) -> None:
     site = load_site(seed_site / "content")
     for topic in site.topics:
         listed: set[str] = set()
-        pages = [seed_site / "_site" / "topics" / topic.slug / "index.html"]
-        pages += sorted((seed_site / "_site" / "topics" / topic.slug / "page").glob("*/index.html"))
+        pages = [seed_site / "site" / "topics" / topic.slug / "index.html"]
+        pages += sorted((seed_site / "site" / "topics" / topic.slug / "page").glob("*/index.html"))
         for page in pages:
             for href in parse_page(page).hrefs:
                 found = re.search(r"papers/([a-z0-9-]+)/$", href)
@@ -117,19 +117,19 @@ def test_topic_pages_list_exactly_their_papers(seed_site: Path) -> None:
 
 
 def test_home_shows_the_latest_digest(seed_site: Path) -> None:
-    page = parse_page(seed_site / "_site" / "index.html")
+    page = parse_page(seed_site / "site" / "index.html")
     assert "May 9, 2026" in " ".join(page.text)
     assert len({h for h in page.hrefs if h.startswith("papers/")}) == 56
 
 
 def test_feeds_are_atom_with_the_right_entries(seed_site: Path) -> None:
     site = load_site(seed_site / "content")
-    feed = ET.parse(seed_site / "_site" / "feed.xml").getroot()
+    feed = ET.parse(seed_site / "site" / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
     titles = [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")]
     assert titles == [p.title for p in site.papers[:50]]
     for topic in site.topics:
-        topic_feed = ET.parse(seed_site / "_site" / "topics" / topic.slug / "feed.xml").getroot()
+        topic_feed = ET.parse(seed_site / "site" / "topics" / topic.slug / "feed.xml").getroot()
         entries = topic_feed.findall(f"{ATOM}entry")
         assert [e.findtext(f"{ATOM}title") for e in entries] == [
             p.title for p in site.papers_in_topic(topic.slug)
@@ -137,11 +137,11 @@ def test_feeds_are_atom_with_the_right_entries(seed_site: Path) -> None:
         for entry in entries:
             assert entry.find(f"{ATOM}id").text.startswith("urn:uuid:")
             href = entry.find(f"{ATOM}link").get("href")
-            assert (seed_site / "_site" / "topics" / topic.slug / href / "index.html").resolve().exists()
+            assert (seed_site / "site" / "topics" / topic.slug / href / "index.html").resolve().exists()
 
 
 def test_sitemap_lists_every_page(seed_site: Path) -> None:
-    out = seed_site / "_site"
+    out = seed_site / "site"
     root = ET.parse(out / "sitemap.xml").getroot()
     listed = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
     pages = {p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html")}
@@ -158,7 +158,7 @@ def test_check_finds_no_broken_links(seed_site: Path) -> None:
             "--content",
             seed_site / "content",
             "--site",
-            seed_site / "_site",
+            seed_site / "site",
         ],
         capture_output=True,
         text=True,
@@ -169,7 +169,7 @@ def test_check_finds_no_broken_links(seed_site: Path) -> None:
 
 def test_two_builds_are_byte_identical(seed_site: Path, tmp_path: Path) -> None:
     build_site(seed_site / "content", tmp_path / "again")
-    assert snapshot(tmp_path / "again") == snapshot(seed_site / "_site")
+    assert snapshot(tmp_path / "again") == snapshot(seed_site / "site")
 
 
 def test_build_never_writes_into_content(seed_site: Path, tmp_path: Path) -> None:

@@ -21,19 +21,48 @@ from generator.cache import papers as papers_cache
 from . import site_support as support
 from .common import snapshot
 
+Snapshots = dict[str, dict[str, bytes]]  # snapshots (`common.snapshot`) by name
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed content and its first (cold, cached) build, made once for the module: `content/`, `site/`
+    and the cache `.cache/` beside them (with the lock files) in the folder returned. Tests never touch it:
+    each works on its own copy (the `site` fixture)."""
+    root = tmp_path_factory.mktemp("first-build")
+    build_site(support.copy_content(root / "content"), root / "site")
+    return root
+
 
 @pytest.fixture
-def site(tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the seed content and the output folder of its first (cached) build."""
-    content = support.copy_content(tmp_path / "content")
-    out = tmp_path / "site"
-    build_site(content, out)
-    return content, out
+def site(first_build: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the seed content and the output folder of its first (cached) build, with its cache: the
+    module's first build copied as `cp -a` would (the site's pages stay hard links of the cache's entries,
+    as the build made them), so each test starts from that build's exact state and may change anything."""
+    support.copy_tree(first_build, tmp_path)
+    return tmp_path / "content", tmp_path / "site"
 
 
-def rebuild(content: Path, out: Path) -> BuildResult:
-    """Build with the cache of the builds before, then check the site is exactly a cache-less build's."""
+@pytest.fixture(scope="module")
+def seed_without_cache(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
+    """The snapshot of a build of the unchanged seed content that uses no cache at all, for the tests
+    that rebuild the seed content as it is (a build without cache of the same bytes is the same)."""
+    root = tmp_path_factory.mktemp("without-cache")
+    content = support.copy_content(root / "content")
+    build_site(content, root / "fresh", use_cache=False)
+    return {"content": snapshot(content), "site": snapshot(root / "fresh")}
+
+
+def rebuild(content: Path, out: Path, without_cache: Snapshots | None = None) -> BuildResult:
+    """Build with the cache of the builds before, then check the site is exactly a cache-less build's.
+
+    `without_cache`: the `seed_without_cache` fixture, whose build stands for the cache-less build when
+    the content is still byte for byte the seed's (checked here); else the content is built anew."""
     result = build_site(content, out)
+    if without_cache is not None:
+        assert snapshot(content) == without_cache["content"], "the content is no longer the seed's"
+        assert snapshot(out) == without_cache["site"], "a cached build differs from a build without cache"
+        return result
     fresh = out.parent / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(spare_of(fresh), ignore_errors=True)
@@ -52,9 +81,11 @@ def with_field(text: str, key: str, value: str) -> str:
     return text.replace(line, f"{key}: {value}", 1)
 
 
-def test_a_rebuild_with_nothing_changed_reuses_every_page(site: tuple[Path, Path]) -> None:
+def test_a_rebuild_with_nothing_changed_reuses_every_page(
+    site: tuple[Path, Path], seed_without_cache: Snapshots
+) -> None:
     content, out = site
-    result = rebuild(content, out)
+    result = rebuild(content, out, seed_without_cache)
     assert result.reused == result.pages > 80  # every HTML page; feeds and sitemap are always made
     assert result.cache["papers_parsed"] == 0 and result.cache["papers_reused"] == 56
     assert result.cache["search_index_reused"] is True
@@ -128,17 +159,21 @@ def test_new_papers_from_an_ingest_are_built_like_a_cold_build(site: tuple[Path,
     assert result.cache["papers_parsed"] == 3 and result.reused > 0
 
 
-def test_a_damaged_cache_costs_a_warning_and_a_full_parse(site: tuple[Path, Path]) -> None:
+def test_a_damaged_cache_costs_a_warning_and_a_full_parse(
+    site: tuple[Path, Path], seed_without_cache: Snapshots
+) -> None:
     content, out = site
     stored = out.parent / ".cache" / papers_cache.FILE_NAME
     stored.write_bytes(stored.read_bytes()[:1000])
-    result = rebuild(content, out)
+    result = rebuild(content, out, seed_without_cache)
     assert any("was damaged" in warning for warning in result.warnings), result.warnings
     assert result.cache["papers_parsed"] == 56
     assert build_site(content, out).warnings == ()  # saved whole again
 
 
-def test_the_spare_site_is_updated_file_by_file_whatever_was_done_to_it(site: tuple[Path, Path]) -> None:
+def test_the_spare_site_is_updated_file_by_file_whatever_was_done_to_it(
+    site: tuple[Path, Path], seed_without_cache: Snapshots
+) -> None:
     """The previous site is kept beside the new one and becomes the next build's starting point: files
     added, changed or removed in it by hand, or a folder where a page goes, change nothing."""
     content, out = site
@@ -150,7 +185,7 @@ def test_the_spare_site_is_updated_file_by_file_whatever_was_done_to_it(site: tu
     page = spare / "papers" / paper_file(content).stem / "index.html"
     page.unlink()
     page.mkdir()
-    rebuild(content, out)
+    rebuild(content, out, seed_without_cache)
     assert not (out / "stray.html").exists()
 
 

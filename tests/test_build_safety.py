@@ -44,6 +44,24 @@ def seed_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return support.copy_content(tmp_path_factory.mktemp("seed") / "content")
 
 
+@pytest.fixture(scope="module")
+def first_build(seed_content: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of a first build of the seed content, made once for the module: `site/`, its cache
+    `.cache/` and its lock file. Tests never touch it: each starts from a copy (the `built` fixture)."""
+    root = tmp_path_factory.mktemp("first-build")
+    build_site(seed_content, root / "site")
+    return root
+
+
+@pytest.fixture
+def built(first_build: Path, tmp_path: Path) -> Path:
+    """`tmp_path / "site"`, a site already built from the seed content, with its cache beside it: the
+    module's first build copied as `cp -a` would (the site's files stay hard links of the cache's, as the
+    build made them), so the test starts from that build's exact state and may change anything."""
+    support.copy_tree(first_build, tmp_path)
+    return tmp_path / "site"
+
+
 def building_folders(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith((f".{out.name}.building-",)))
 
@@ -172,11 +190,12 @@ def test_leftovers_of_dead_builds_are_removed_and_others_kept(seed_content: Path
     assert again.warnings == ()  # nothing left this time: a clean build says nothing
 
 
-def test_an_old_site_whose_swap_was_interrupted_is_put_back(seed_content: Path, tmp_path: Path) -> None:
+def test_an_old_site_whose_swap_was_interrupted_is_put_back(
+    seed_content: Path, tmp_path: Path, built: Path
+) -> None:
     """Killed between the swap's two renames: the site folder is missing and `.site.old-*` holds it. The
     next build must not delete that old site before it has a new one."""
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+    out = built  # the seed content built once already: an existing site and its cache
     before = snapshot(out)
     out.rename(tmp_path / ".site.old-4242")
     (tmp_path / ".site.building-zz").mkdir()  # the half-written new one
@@ -195,12 +214,11 @@ def test_an_old_site_whose_swap_was_interrupted_is_put_back(seed_content: Path, 
 
 
 def test_a_build_waits_for_the_lock_and_then_stops_with_the_holder(
-    seed_content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seed_content: Path, tmp_path: Path, built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process holds the site's lock (a build in progress): this build waits, then stops naming
     it, and leaves that build's temporary folder alone."""
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+    out = built  # the seed content built once already: an existing site and its cache
     before = snapshot(out)
     live = tmp_path / ".site.building-live"
     live.mkdir()
@@ -252,11 +270,10 @@ def _limit_file_size(limit: int) -> None:
 
 
 def test_a_write_past_the_file_size_limit_is_one_line_and_keeps_the_old_site(
-    seed_content: Path, tmp_path: Path
+    seed_content: Path, tmp_path: Path, built: Path
 ) -> None:
     """RLIMIT_FSIZE stands in for a full disk: the write fails half way through a file, as ENOSPC does."""
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+    out = built  # the seed content built once already: an existing site and its cache
     before = snapshot(out)
     shutil.rmtree(tmp_path / ".cache")  # so the limited build writes its big files itself
     done = digest(
@@ -279,10 +296,14 @@ def test_a_write_past_the_file_size_limit_is_one_line_and_keeps_the_old_site(
     ],
 )
 def test_a_disk_full_or_denied_mid_build_is_one_error_and_leaves_nothing(
-    seed_content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: OSError, message: str
+    seed_content: Path,
+    tmp_path: Path,
+    built: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: OSError,
+    message: str,
 ) -> None:
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+    out = built  # the seed content built once already: an existing site and its cache
     before = snapshot(out)
     real_write_text = Path.write_text
     written: list[Path] = []
@@ -336,12 +357,11 @@ CORRUPTIONS = {
 
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
 def test_a_corrupt_cache_file_is_rebuilt_with_a_warning(
-    seed_content: Path, tmp_path: Path, kind: str
+    seed_content: Path, tmp_path: Path, built: Path, kind: str
 ) -> None:
     """A stored part changed on disk (in place: the site's copy is the same file, a hard link) costs one
     warning and a rebuild of the index; the site is the very same."""
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+    out = built  # the seed content built once already: an existing site and its cache
     clean = snapshot(out)
     victim = cache_files(tmp_path)[0]
     good = victim.read_bytes()
@@ -358,9 +378,10 @@ def test_a_corrupt_cache_file_is_rebuilt_with_a_warning(
     assert again.warnings == () and again.search is not None and again.search.reused
 
 
-def test_a_corrupt_cache_entry_is_rebuilt_with_a_warning(seed_content: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    build_site(seed_content, out)
+def test_a_corrupt_cache_entry_is_rebuilt_with_a_warning(
+    seed_content: Path, tmp_path: Path, built: Path
+) -> None:
+    out = built  # the seed content built once already: an existing site and its cache
     clean = snapshot(out)
     [entry] = cache_entries(tmp_path)
     entry.write_bytes(b'{"sizes": {"index.json": "many"}')

@@ -86,7 +86,7 @@ def visit(browser: Any) -> Iterator[Visit]:
 
 
 def seed_papers() -> dict[str, dict[str, Any]]:
-    return {p.stem: support.front_matter(p) for p in sorted((support.CONTENT / "papers").glob("*.md"))}
+    return support.seed_front_matter()
 
 
 def a_paper() -> str:

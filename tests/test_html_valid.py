@@ -28,7 +28,7 @@ def run_vnu(files: list[Path]) -> list[dict[str, object]]:
     """The checker's error messages for `files` (warnings and info are left out with --errors-only)."""
     support.require_java()
     support.require_node_file(support.VNU_JAR)
-    command = ["java", "-jar", str(support.VNU_JAR), "--errors-only", "--format", "json", "--stdout"]
+    command = [*support.VNU_COMMAND, "--errors-only", "--format", "json", "--stdout"]
     done = subprocess.run([*command, *map(str, files)], capture_output=True, text=True, timeout=300)
     try:
         report = json.loads(done.stdout)

@@ -697,17 +697,29 @@ def test_a_digest_replaced_while_waiting_for_the_lock_is_read_again(
 # --- A build while an ingest runs ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("attempt", range(examples(3)))
-def test_a_build_during_an_ingest_publishes_the_site_before_or_after_it(tmp_path: Path, attempt: int) -> None:
-    """The review published a half-ingested site 5 times in 12: a build started while a 600-paper ingest
-    writes must read content/ whole, before or after the ingest, under the shared lock."""
-    content = new_content(tmp_path)
-    first = corpus_slice(tmp_path, "first.jsonl", 0, 100)
-    second = corpus_slice(tmp_path, "second.jsonl", 1000, 1600)
+@pytest.fixture(scope="module")
+def first_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose `content/` holds a first day's 100 corpus papers, ingested by `digest ingest`; made
+    once for the module. Tests never change it: each starts from a copy."""
+    folder = tmp_path_factory.mktemp("first-day")
+    content = new_content(folder)
+    first = corpus_slice(folder, "first.jsonl", 0, 100)
     assert (
         digest("ingest", "--content", content, "--format", "jsonl", "--date", "2026-01-01", first).returncode
         == 0
     )
+    return folder
+
+
+@pytest.mark.parametrize("attempt", range(examples(3)))
+def test_a_build_during_an_ingest_publishes_the_site_before_or_after_it(
+    tmp_path: Path, first_day: Path, attempt: int
+) -> None:
+    """The review published a half-ingested site 5 times in 12: a build started while a 600-paper ingest
+    writes must read content/ whole, before or after the ingest, under the shared lock."""
+    shutil.copytree(first_day, tmp_path, dirs_exist_ok=True)  # content/ after the first day's ingest
+    content = tmp_path / "content"
+    second = corpus_slice(tmp_path, "second.jsonl", 1000, 1600)
     writer = start(
         "ingest", "--content", content, "--format", "jsonl", "--date", "2026-01-02", second, env=PATIENT
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,15 +149,24 @@ def one_error_line(result: Result) -> str:
 # --- fixtures -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A site folder: the seed content, one paper given authors with non-ASCII names (the seed page has
-    no authors), one hostile paper (script, Jinja, markup in every field), and a site.yml with mail."""
-    content = support.copy_content(tmp_path / "content")
+@pytest.fixture(scope="module")
+def mail_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The content every test starts from, made once for the module (reading and writing the papers'
+    front matter is most of its cost): the seed content, one paper given authors with non-ASCII names (the
+    seed page has no authors), one hostile paper (script, Jinja, markup in every field), and a site.yml
+    with mail. Tests never change it: each gets a copy (the `site` fixture)."""
+    content = support.copy_content(tmp_path_factory.mktemp("mail") / "content")
     second = ranked_slugs(content)[1]
     edit_paper(content / "papers" / f"{second}.md", authors=[*NAMES, "A. Five", "B. Six", "C. Seven"])
     support.add_hostile_content(content)
     write_site_yml(content, site_yml(to=["Reading Group <reading@example.org>"]))
+    return content
+
+
+@pytest.fixture
+def site(mail_content: Path, tmp_path: Path) -> Path:
+    """A site folder of the test's own: a copy of `mail_content` as `content/` (the test may change it)."""
+    shutil.copytree(mail_content, tmp_path / "content")
     return tmp_path
 
 

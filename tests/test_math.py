@@ -349,7 +349,7 @@ def test_real_math_abstracts_are_valid_html(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert page.read_text(encoding="utf-8").count("<math ") > 100
-    command = ["java", "-jar", str(support.VNU_JAR), "--errors-only", "--format", "json", "--stdout"]
+    command = [*support.VNU_COMMAND, "--errors-only", "--format", "json", "--stdout"]
     done = subprocess.run([*command, str(page)], capture_output=True, text=True, timeout=300)
     try:
         messages = json.loads(done.stdout)["messages"]

@@ -82,8 +82,7 @@ RANKED = list(METADATA)
 
 def seed_order() -> list[str]:
     """The seed's papers in the order of its trending page (their `rank` in the repo's content)."""
-    paths = (support.CONTENT / "papers").glob("*.md")
-    ranks = {p.stem: (support.front_matter(p).get("rank") or {}).get(DAY) for p in paths}
+    ranks = {slug: (meta.get("rank") or {}).get(DAY) for slug, meta in support.seed_front_matter().items()}
     return sorted((slug for slug in ranks if ranks[slug]), key=lambda slug: ranks[slug])
 
 
@@ -124,10 +123,20 @@ def ranked_content(dest: Path) -> Path:
     return content
 
 
+def ranked_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`ranked_content` built, once per test session (test_browser serves the same site); nothing may
+    change it."""
+
+    def make() -> Path:
+        root = tmp_path_factory.mktemp("ranked")
+        return support.build(ranked_content(root / "content"), root / "site")
+
+    return support.cached("ranked", make)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ranked")
-    return support.build(ranked_content(root / "content"), root / "site")
+    return ranked_site(tmp_path_factory)
 
 
 class Links(HTMLParser):

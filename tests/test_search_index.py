@@ -17,7 +17,7 @@ from generator.search.parts import DOCS_PER_PART, HASH_CHARS, NAME_KEYS, build_f
 from generator.site import SitePaper, load_site
 
 from .common import REPO
-from .search_support import read_search, search
+from .search_support import SiteSearch, read_search, search
 
 SURVEYS = {
     "papers/continual-learning-of-large-language-models-a-comprehensive-survey/",
@@ -66,6 +66,12 @@ def seed_build(seed: Any, names: dict[str, str], tmp_path_factory: pytest.TempPa
     return site
 
 
+@pytest.fixture(scope="module")
+def seed_search(seed_build: Path) -> SiteSearch:
+    """The seed build's index put back together, read once for the tests that only search it."""
+    return read_search(seed_build / "search")
+
+
 def test_index_json_names_every_part_by_its_hash(seed: Any, seed_build: Path) -> None:
     entry = json.loads((seed_build / "search" / "index.json").read_bytes())
     assert entry["version"] == 2 and entry["papers"] == len(seed.papers)
@@ -111,8 +117,8 @@ def test_the_parts_are_one_whole_index(seed: Any, names: dict[str, str], seed_bu
     assert all(set(d) == DOC_KEYS for d in whole.docs)
 
 
-def test_refs_are_short_base36_counters(seed_build: Path) -> None:
-    whole = read_search(seed_build / "search")
+def test_refs_are_short_base36_counters(seed_search: SiteSearch) -> None:
+    whole = seed_search
     refs = sorted({field_ref.split("/", 1)[1] for field_ref, _ in whole.serialized["fieldVectors"]}, key=len)
     assert set(refs) == {ref_for(n) for n in range(len(whole.docs))}
     assert ref_for(11) == "b" and ref_for(36) == "10"
@@ -126,8 +132,8 @@ def test_same_papers_give_identical_bytes(seed: Any, names: dict[str, str], tmp_
     assert len(files_of(tmp_path / "a")) > 5
 
 
-def test_known_item_titles_rank_their_paper_first(seed: Any, seed_build: Path) -> None:
-    whole = read_search(seed_build / "search")
+def test_known_item_titles_rank_their_paper_first(seed: Any, seed_search: SiteSearch) -> None:
+    whole = seed_search
     first, reciprocal = 0, 0.0
     for p in seed.papers:
         urls = [whole.doc(h.ref)["url"] for h in search(whole, p.title)]
@@ -140,8 +146,8 @@ def test_known_item_titles_rank_their_paper_first(seed: Any, seed_build: Path) -
 
 
 @pytest.mark.parametrize("query", ["survey", "survey?", "Survey.", "surveys"])
-def test_survey_finds_the_three_survey_papers(seed_build: Path, query: str) -> None:
-    whole = read_search(seed_build / "search")
+def test_survey_finds_the_three_survey_papers(seed_search: SiteSearch, query: str) -> None:
+    whole = seed_search
     assert {whole.doc(h.ref)["url"] for h in search(whole, query)[:3]} == SURVEYS
 
 
