@@ -114,23 +114,28 @@ def random_share(chosen: Sequence[int], primaries: Sequence[str]) -> float:
     return float(np.mean([(counts[primaries[i]] - 1) / (len(primaries) - 1) for i in chosen]))
 
 
+def classic_tfidf(counts: Any, documents: int) -> Any:
+    """L2-normalised sublinear tf times log idf, the idf counted over the first `documents` rows (the
+    rest may be queries): the baselines' weighting."""
+    from scipy import sparse
+
+    df = np.bincount(counts[:documents].indices, minlength=counts.shape[1])
+    idf = np.log(documents / np.maximum(df, 1))
+    counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    return (sparse.diags(1 / np.maximum(norms, 1e-12)) @ counts).tocsr()
+
+
 def exhaustive_tfidf(texts: Sequence[str], chosen: Sequence[int], k: int) -> dict[int, list[int]]:
     """The classic baseline: sublinear tf times idf over words (stop words out, plurals folded), cosine,
     every paper compared with every chosen one (quadratic: only for measuring)."""
-    from scipy import sparse
 
     words = []
     for text in texts:
         terms, counts = paper_terms(text)
         single = [(t, c) for t, c in zip(terms, counts, strict=True) if " " not in t]
         words.append((tuple(t for t, _ in single), tuple(c for _, c in single)))
-    matrix = term_counts(words)
-    n = matrix.shape[0]
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    idf = np.log(n / np.maximum(df, 1))
-    matrix.data = (1 + np.log(matrix.data)) * idf[matrix.indices]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = (sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix).tocsr()
+    matrix = classic_tfidf(term_counts(words), len(words))
     out: dict[int, list[int]] = {}
     for start in range(0, len(chosen), 200):
         rows = list(chosen[start : start + 200])
@@ -209,17 +214,11 @@ def search_figures(site: Site, queries: int, authors: int) -> dict:
 
 def _title_tfidf_first(papers: Sequence[SitePaper], chosen: Sequence[int]) -> float:
     """Baseline: the title's tf-idf cosine with every paper's title and abstract; the share ranked first."""
-    from scipy import sparse
 
     docs = [paper_terms(related_text(paper)) for paper in papers]
     queries = [paper_terms(papers[i].title) for i in chosen]
-    matrix = term_counts(docs + queries)
     n = len(docs)
-    df = np.bincount(matrix[:n].indices, minlength=matrix.shape[1])
-    idf = np.log(n / np.maximum(df, 1))
-    matrix.data = (1 + np.log(matrix.data)) * idf[matrix.indices]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = (sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix).tocsr()
+    matrix = classic_tfidf(term_counts(docs + queries), n)
     sims = (matrix[n:] @ matrix[:n].T).toarray()
     return float(np.mean(np.argmax(sims, axis=1) == np.array(chosen)))
 
@@ -248,17 +247,6 @@ def _author_figures(papers: Sequence[SitePaper], index: Any, paper_of: dict[str,
         "authors_all_ranked_first": all_first / max(len(chosen), 1),
         "authors_missed": missed[:10],
     }
-
-
-def before_topics() -> list | None:
-    """The taxonomy before issue 13 (commit BEFORE), the topics' baseline; None outside a git checkout."""
-    done = subprocess.run(["git", "show", f"{BEFORE}:content/topics.yml"], capture_output=True, cwd=REPO)
-    if done.returncode:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "topics.yml"
-        path.write_bytes(done.stdout)
-        return load_topics(path)
 
 
 # --- times -----------------------------------------------------------------------------------------
@@ -378,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("topics...", file=sys.stderr)
     papers = corpus_papers(args.n)
     topic_figures = quality_topics.topic_figures(papers, load_topics(TOPICS))
-    before = before_topics()
+    before = quality_topics.committed_topics(revision=BEFORE)
     topic_baseline = quality_topics.topic_figures(papers, before) if before else None
     figures.topics = topic_figures
     print("search...", file=sys.stderr)

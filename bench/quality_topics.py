@@ -212,9 +212,9 @@ def _counts(m: Mapping[str, Any]) -> str:
     return f"{m['tp']}/{m['fp']}/{m['fn']}"
 
 
-def committed_topics(path: str = "content/topics.yml") -> list[Topic] | None:
-    """The taxonomy as last committed (None outside a git checkout or before its first commit)."""
-    shown = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=REPO, capture_output=True, text=True)
+def committed_topics(path: str = "content/topics.yml", revision: str = "HEAD") -> list[Topic] | None:
+    """The taxonomy as committed at `revision` (None outside a git checkout or when it lacks the file)."""
+    shown = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=REPO, capture_output=True, text=True)
     if shown.returncode != 0:
         return None
     with tempfile.TemporaryDirectory() as folder:

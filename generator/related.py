@@ -343,7 +343,9 @@ def _row_dots(left: np.ndarray, rows: np.ndarray, right: np.ndarray, others: np.
     return out
 
 
-def _ranked(count: int, papers: np.ndarray, others: np.ndarray, scores: np.ndarray, keep: int):
+def _ranked(
+    count: int, papers: np.ndarray, others: np.ndarray, scores: np.ndarray, keep: int
+) -> sparse.csr_matrix:
     """Each paper's `keep` best candidates as a papers x papers matrix. Scores are rounded to
     SCORE_DECIMALS and shifted to be positive (order kept); equal scores keep the lower number."""
     import numpy as np
