@@ -57,7 +57,7 @@ bench: bootstrap
 
 # The discovery figures of issue 13 (bench/quality.py): related papers, topics and search measured against
 # arXiv's categories on the first N corpus papers (default 10000), next to random and exhaustive tf-idf
-# baselines, and the time related papers and topics take at 10k and 50k papers (about 6 minutes).
+# baselines, and the time related papers and topics take at 10k and 50k papers (about 8 minutes).
 # Tables on stdout, figures in .quality/latest.json. `make quality N=2000 TIMES=2000` for a quick look.
 quality: bootstrap
 	$(BIN)/python bench/quality.py $(if $(N),-n $(N)) $(if $(TIMES),--times $(TIMES))

@@ -15,7 +15,7 @@ The yardstick is arXiv's own categories, which nobody here wrote. On the first N
   `authors:` query (`author_query`), how often every one of their papers is found;
 - the time related papers and topics take on N papers and on each `--times` size (default 10k and 50k).
 
-    python bench/quality.py                 # the figures (about 4 minutes)
+    python bench/quality.py                 # the figures (about 8 minutes)
     python bench/quality.py -n 2000 --times 2000 --sample 300 --queries 100 --authors 50   # a quick look
 
 The figures are printed as tables and written to .quality/latest.json.
