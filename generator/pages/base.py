@@ -17,7 +17,7 @@ from jinja2 import Environment, Template
 
 from generator import cite, urls
 from generator.cache.pages import PageCache
-from generator.model import Site, Topic
+from generator.model import Site, SitePaper, Topic
 
 
 class Page:
@@ -145,12 +145,35 @@ class PageRenderer:
         #: The pages left to render, in order (`render_pages` renders them, in parallel when many).
         self.pending: list[Page] = []
 
+    def description(self, head: Head) -> str:
+        """The page's meta description: its own, else the site's, else one made from the site's title (a
+        site.yml without a description must not leave search engines and link previews with nothing)."""
+        if head.description:
+            return head.description
+        config = self.site.config
+        return config.description or f"{config.title}: new research papers, digest by digest."
+
     def absolute(self, url: str) -> str | None:
         """`url` (relative to the site root) as a full URL, or None when the site has no base URL."""
         return urls.absolute(self.base_url, url)
 
     def topic_counts(self) -> list[tuple[Topic, int]]:
-        return [(topic, len(self.site.papers_in_topic(topic.slug))) for topic in self.site.topics]
+        """Each listed topic with its number of papers, in taxonomy order."""
+        return [(topic, len(self.site.papers_in_topic(topic.slug))) for topic in self.listed_topics()]
+
+    def topics_of(self, papers: Sequence[SitePaper]) -> list[tuple[str, str, int]]:
+        """The topics of `papers` as (slug, name, number of those papers), in taxonomy order: a list's
+        topic filter offers exactly the topics it can narrow to."""
+        counts: dict[str, int] = {}
+        for paper in papers:
+            for slug in paper.topics:
+                counts[slug] = counts.get(slug, 0) + 1
+        return [(t.slug, t.name, counts[t.slug]) for t in self.site.topics if t.slug in counts]
+
+    def listed_topics(self) -> list[Topic]:
+        """The topics the site shows: those with papers. A topic no paper has yet gets no page, no feed
+        and no entry in any list, so a reader never follows a link to an empty page."""
+        return [topic for topic in self.site.topics if self.site.papers_in_topic(topic.slug)]
 
     def render(self, template: str | Template, url: str, head: Head, variables: Any = None) -> Page:
         """The Page at `url` (relative to the site root): `template` (a name, or a Template a plugin made
@@ -162,7 +185,7 @@ class PageRenderer:
             "site": config,
             "root": urls.root_of(path),
             "page_title": head.title,
-            "description": config.description if head.description is None else head.description,
+            "description": self.description(head),
             "canonical": self.absolute(url) if path != urls.NOT_FOUND else None,
             "og_type": head.og_type,
             "topic_names": self.topic_names,

@@ -9,8 +9,17 @@ from generator.feeds import FeedEntry, atom_feed
 from generator.model import SitePaper
 from generator.pages.base import Page, PageRenderer
 
-#: Papers in a feed, newest first.
+#: Papers in a feed, newest first; the site's feed holds at least the latest digest whole.
 FEED_SIZE = 50
+
+
+def site_feed_papers(renderer: PageRenderer) -> list[SitePaper]:
+    """The site's feed: the latest digest whole (a reader who follows the feed misses none of the day's
+    papers, however many it has), then the newest papers up to FEED_SIZE, newest first."""
+    site = renderer.site
+    latest = next(iter(site.digests.values()), [])
+    chosen = {paper.slug for paper in latest} | {paper.slug for paper in site.papers[:FEED_SIZE]}
+    return [paper for paper in site.papers if paper.slug in chosen]
 
 
 def _entries(renderer: PageRenderer, papers: Sequence[SitePaper], feed_url: str) -> list[FeedEntry]:
@@ -26,7 +35,7 @@ def _entries(renderer: PageRenderer, papers: Sequence[SitePaper], feed_url: str)
             categories=tuple(p.topics),
             arxiv_categories=tuple(p.categories),
         )
-        for p in papers[:FEED_SIZE]
+        for p in papers
     ]
 
 
@@ -40,11 +49,11 @@ def feeds(renderer: PageRenderer) -> Iterator[Page]:
             feed_id="feed",
             self_url=renderer.absolute(urls.feed()) or urls.feed(),
             site_url=renderer.base_url or "./",
-            entries=_entries(renderer, renderer.site.papers, urls.feed()),
+            entries=_entries(renderer, site_feed_papers(renderer), urls.feed()),
             author=config.title,
         ),
     )
-    for topic in renderer.site.topics:
+    for topic in renderer.listed_topics():
         feed_url = urls.topic_feed(topic.slug)
         yield Page(
             feed_url,
@@ -54,7 +63,7 @@ def feeds(renderer: PageRenderer) -> Iterator[Page]:
                 feed_id=f"topic:{topic.slug}",
                 self_url=renderer.absolute(feed_url) or urls.FEED_NAME,
                 site_url=renderer.absolute(urls.topic(topic.slug)) or "./",
-                entries=_entries(renderer, renderer.site.papers_in_topic(topic.slug), feed_url),
+                entries=_entries(renderer, renderer.site.papers_in_topic(topic.slug)[:FEED_SIZE], feed_url),
                 author=config.title,
             ),
         )

@@ -53,7 +53,7 @@ def feed_links(renderer: PageRenderer, from_url: str) -> list[FeedLink]:
     """The site's feed, then each topic's; addresses absolute, or relative to the page at `from_url`."""
     site = renderer.site
     found = [_link(renderer, from_url, "", "All papers", site.config.description, urls.feed(), urls.home())]
-    for topic in site.topics:
+    for topic in renderer.listed_topics():
         found.append(
             _link(
                 renderer,

@@ -41,7 +41,7 @@ def topics_index(renderer: PageRenderer) -> Iterator[Page]:
 
 
 def topic_pages(renderer: PageRenderer) -> Iterator[Page]:
-    for topic in renderer.site.topics:
+    for topic in renderer.listed_topics():
         papers = renderer.site.papers_in_topic(topic.slug)
         for chunk, pager in paginate(papers, TOPIC_PAGE_SIZE, lambda n, slug=topic.slug: urls.topic(slug, n)):
             head = Head(
