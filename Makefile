@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CONTENT ?= content
 
-.PHONY: site test fuzz serve check ingest fetch bench quality lint clean bootstrap lock dist
+.PHONY: site test fuzz serve check ingest fetch bench quality lighthouse lint clean bootstrap lock dist
 
 OUT ?= _site
 PORT ?= 8000
@@ -62,6 +62,14 @@ bench: bootstrap
 quality: bootstrap
 	$(BIN)/python bench/quality.py $(if $(N),-n $(N)) $(if $(TIMES),--times $(TIMES))
 
+# The Lighthouse figures of issue 14 (bench/lighthouse.py): Lighthouse 12 on mobile (the npm dev dependency,
+# against /usr/bin/chromium) on the home page, a topic, a paper and the search page with a query, on the seed
+# site and on a site of the first 10k corpus papers ingested by digest ingest. A Markdown table and every
+# audit under 100 on stdout, figures in .lighthouse/latest.json. Defaults: SITES=seed,10k RUNS=1 (median of
+# RUNS for performance); `make lighthouse SITES=seed` needs no ../shared.
+lighthouse: bootstrap
+	$(BIN)/python bench/lighthouse.py $(if $(SITES),--sites $(SITES)) $(if $(RUNS),--runs $(RUNS))
+
 lint: $(PY_STAMP)
 	$(BIN)/ruff check generator tests bench
 
@@ -92,5 +100,5 @@ dist: bootstrap
 	@echo "Wheel: $$(ls -1t dist/research_digest-*.whl | head -n 1)"
 
 clean:
-	rm -rf _site ._site.spare .cache .pytest_cache .ruff_cache .hypothesis .quality
+	rm -rf _site ._site.spare .cache .pytest_cache .ruff_cache .hypothesis .quality .lighthouse
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -11,6 +11,8 @@ silently skips its browser tests would prove nothing.
 from __future__ import annotations
 
 import functools
+import gzip
+import io
 import os
 import shutil
 import threading
@@ -289,6 +291,24 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def send_head(self) -> Any:
+        """A text file gzipped when the server compresses and the browser accepts it, as GitHub Pages and
+        most static hosts do; anything else as SimpleHTTPRequestHandler sends it."""
+        if not self.server.compress or "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return super().send_head()
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            path = path / "index.html"
+        if not path.is_file() or path.suffix not in COMPRESSED_SUFFIXES:
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = self.server.not_found
         if code != 404 or page is None:
@@ -308,6 +328,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     requests: list[tuple[str, int]]
     not_found: Path | None
+    compress: bool
+
+
+#: What a compressing server gzips: the text files of a built site.
+COMPRESSED_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".webmanifest", ".txt"})
 
 
 @dataclass
@@ -316,6 +341,8 @@ class StaticServer:
 
     root: Path
     not_found: Path | None = None  # the page a missing URL gets (with status 404); None: a bare 404
+    #: Gzip text files for browsers that accept it, like a real static host (Lighthouse measures this).
+    compress: bool = False
     requests: list[tuple[str, int]] = field(default_factory=list)
     _server: _Server | None = None
 
@@ -324,6 +351,7 @@ class StaticServer:
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.requests = self.requests
         self._server.not_found = self.not_found
+        self._server.compress = self.compress
         threading.Thread(target=self._server.serve_forever, name="static-server", daemon=True).start()
         return self
 
@@ -407,7 +435,12 @@ class PageWatch:
 
 
 def new_page(browser: Any, **context_options: Any) -> Any:
-    """A page in a fresh browser context (no shared cookies, storage or cache) with the suite's timeout."""
+    """A page in a fresh browser context (no shared cookies, storage or cache) with the suite's timeout.
+
+    The site's service worker is blocked unless a test asks for it (`service_workers="allow"`, as
+    test_offline does): a worker answering from its caches would hide what the server sent, and
+    Playwright's `route` does not see the worker's own requests."""
+    context_options.setdefault("service_workers", "block")
     context = browser.new_context(**context_options)
     context.set_default_timeout(TIMEOUT_MS)
     return context.new_page()
