@@ -482,7 +482,7 @@ def build(
             f"Search index: {stats.papers} papers, {stats.terms} terms in {stats.files} files of "
             f"{mb_total:.1f} MB (index.json {kb_entry:.0f} KB gzipped), {how}"
         )
-    click.echo(f"View it: make serve (http://127.0.0.1:8000/), or open {out_dir}/index.html")
+    click.echo(f"View it: make serve (http://127.0.0.1:8000/), or any web server on {out_dir}/")
 
 
 def _write_stats(path: Path, result: BuildResult) -> None:

@@ -55,6 +55,30 @@ def paper(slug: str) -> str:
     return f"papers/{slug}/"
 
 
+def saved() -> str:
+    """The reading list: the papers saved in this browser (filled in by static/js/saved.js)."""
+    return "saved/"
+
+
+#: The periods of the "top" pages, by name: days counted back from the latest digest, that day included.
+TOP_PERIODS = {"week": 7, "month": 30}
+
+
+def top(period: str) -> str:
+    """The most upvoted papers of the `period` ("week" or "month") up to the latest digest."""
+    return f"top/{period}/"
+
+
+def manifest() -> str:
+    """The web app manifest, so the site installs like an app."""
+    return "manifest.webmanifest"
+
+
+def service_worker() -> str:
+    """The service worker: at the site root, so its scope is the whole site."""
+    return "sw.js"
+
+
 def search(query: str = "") -> str:
     """The search page, running `query` on load when given (`:` kept readable for `authors:` queries)."""
     return f"search/?q={quote(query, safe=':')}" if query else "search/"

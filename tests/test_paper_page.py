@@ -298,7 +298,7 @@ def test_digest_and_home_pages_follow_the_ranking(site: Path) -> None:
 
 def test_cards_show_rank_on_digest_pages_and_upvotes_everywhere(site: Path) -> None:
     digest = (site / "digests" / DAY / "index.html").read_text(encoding="utf-8")
-    first = digest.split('<article class="card">')[1]
+    first = digest.split('<article class="card"')[1]
     assert '<span class="rank"><span class="visually-hidden">Rank </span>#1</span>' in first
     assert '<span aria-hidden="true">▲</span> 118<span class="visually-hidden"> upvotes</span>' in first
     assert digest.count('class="rank"') == 56 - len(UNRANKED)  # unranked papers show no number

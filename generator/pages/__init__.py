@@ -16,7 +16,7 @@ from jinja2 import Environment
 from generator import parallel, plugins
 from generator.cache.pages import PageCache
 from generator.model import Site
-from generator.pages import digests, feeds, misc, papers, subscribe, topics
+from generator.pages import digests, feeds, misc, offline, papers, saved, subscribe, top, topics
 from generator.pages.base import Builder, Head, Page, PageRenderer
 from generator.plugins import PAGES_GROUP, PluginError, describe
 
@@ -27,13 +27,16 @@ BUILDERS: tuple[Builder, ...] = (
     digests.home,
     digests.archive,
     digests.digests,
+    top.top_pages,
     topics.topics_index,
     topics.topic_pages,
     papers.papers,
     misc.search,
+    saved.saved,
     misc.not_found,
     feeds.feeds,
     subscribe.subscribe,
+    offline.offline,
     misc.robots,
 )
 

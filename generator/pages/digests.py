@@ -9,6 +9,7 @@ from generator import urls
 from generator.cite import human_date
 from generator.model import SitePaper
 from generator.pages.base import Head, Page, PageRenderer
+from generator.pages.top import top_label, top_periods
 
 #: Older digests linked from the home page.
 HOME_OLDER = 10
@@ -26,6 +27,10 @@ class HomeVars:
     ranks: dict[str, int]
     #: The dates of the next older digests, newest first.
     older: list[str]
+    #: The topics of these papers as (slug, name, count), for the topic filter.
+    list_topics: list[tuple[str, str, int]]
+    #: The "top of the week/month" pages built, as (label, URL).
+    top_pages: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class DigestVars:
     #: The neighbouring digests' dates, or None at either end.
     newer: str | None
     older: str | None
+    #: The topics of these papers as (slug, name, count), for the topic filter.
+    list_topics: list[tuple[str, str, int]]
 
 
 def ranks_in(renderer: PageRenderer, day: str) -> dict[str, int]:
@@ -58,11 +65,14 @@ def home(renderer: PageRenderer) -> Iterator[Page]:
     site = renderer.site
     days = list(site.digests)
     latest = days[0] if days else None
+    papers = site.digests.get(latest, []) if latest else []
     variables = HomeVars(
         latest=latest,
-        papers=site.digests.get(latest, []) if latest else [],
+        papers=papers,
         ranks=ranks_in(renderer, latest) if latest else {},
         older=days[1 : 1 + HOME_OLDER],
+        list_topics=renderer.topics_of(papers),
+        top_pages=[(top_label(period), urls.top(period)) for period in top_periods(renderer)],
     )
     yield renderer.render("index.html", urls.home(), Head(title=site.config.title, nav="home"), variables)
 
@@ -82,6 +92,7 @@ def digests(renderer: PageRenderer) -> Iterator[Page]:
             ranks=ranks_in(renderer, day),
             newer=days[index - 1] if index > 0 else None,
             older=days[index + 1] if index + 1 < len(days) else None,
+            list_topics=renderer.topics_of(renderer.site.digests[day]),
         )
         head = Head(title=f"Digest of {human_date(day)}", nav="archive")
         yield renderer.render("digest.html", urls.digest(day), head, variables)
