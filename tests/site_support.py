@@ -434,6 +434,34 @@ class PageWatch:
         ]
 
 
+#: axe-core's violations on the page, as plain data (axe.min.js must be injected first: see axe_serious).
+AXE_RUN = """async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({target: n.target.join(' '), html: n.html, summary: n.failureSummary})),
+    }));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core run on the page as it is now (injected by evaluate: the CSP refuses an inline <script>)."""
+    require_node_file(AXE_JS)
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return violations
+
+
+def axe_serious(page: Any) -> list[str]:
+    """The serious and critical axe violations on the page, one readable entry each (rule, elements)."""
+    return [
+        f"[{v['impact']}] {v['id']}: {v['help']}\n"
+        + "\n".join(f"    {n['target']}: {n['summary']}" for n in v["nodes"])
+        for v in axe_violations(page)
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def new_page(browser: Any, **context_options: Any) -> Any:
     """A page in a fresh browser context (no shared cookies, storage or cache) with the suite's timeout.
 

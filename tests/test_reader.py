@@ -345,9 +345,6 @@ AXE_STATES = ("compact-filter-open", "keys-dialog", "top-page")
 def test_axe_is_clean_in_every_reader_state(
     browser: Any, server: StaticServer, upvoted: Path, state: str, scheme: str
 ) -> None:
-    from .test_browser import AXE_JS_RUN
-
-    support.require_node_file(support.AXE_JS)
     with StaticServer(upvoted / "site") as top_server:
         page = new_page(browser, color_scheme=scheme)
         try:
@@ -364,15 +361,9 @@ def test_axe_is_clean_in_every_reader_state(
                     page.keyboard.press("j")
                 else:
                     page.keyboard.press("?")
-            page.evaluate(support.AXE_JS.read_text(encoding="utf-8"))
-            violations = page.evaluate(AXE_JS_RUN)
+            serious = support.axe_serious(page)
         finally:
             page.context.close()
-    serious = [
-        f"[{v['impact']}] {v['id']}: {v['help']} " + "; ".join(n["target"] for n in v["nodes"])
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
     assert not serious, f"axe ({state}, {scheme}):\n  " + "\n  ".join(serious)
 
 
