@@ -78,9 +78,7 @@ class SiteFolder:
         """Each file of the built site's `static/` folder (relative name to source): the built-in files,
         lunr.js, then the site's own files, which replace a built-in one of the same name or add to them."""
         assets = builtins()
-        files = _files_under(assets.static)
-        if assets.lunr_js.is_file():
-            files[LUNR_TARGET] = assets.lunr_js
+        files = builtin_static_files()
         if self.static is not None and not _same(self.static, assets.static):
             files.update(_files_under(self.static))
         return dict(sorted(files.items()))
@@ -97,6 +95,16 @@ class SiteFolder:
             if not any(_same(folder, seen) for seen in unique):
                 unique.append(folder)
         return unique
+
+
+def builtin_static_files() -> dict[str, Path]:
+    """The generator's own static files and lunr.js (when npm installed it), by their name in the built
+    site's `static/` folder, in sorted order: what every site has before its own files are added."""
+    assets = builtins()
+    files = _files_under(assets.static)
+    if assets.lunr_js.is_file():
+        files[LUNR_TARGET] = assets.lunr_js
+    return dict(sorted(files.items()))
 
 
 def _files_under(folder: Path) -> dict[str, Path]:

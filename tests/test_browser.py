@@ -178,13 +178,6 @@ def test_home_topic_paper_journey(page: Any, server: StaticServer) -> None:
 
 # --- accessibility (axe-core) -----------------------------------------------------------------------
 
-AXE_JS_RUN = """async () => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    return result.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map((n) => ({target: n.target.join(' '), html: n.html, summary: n.failureSummary})),
-    }));
-}"""
 
 AXE_PAGES = {
     "home": lambda: "",
@@ -212,7 +205,7 @@ def test_axe_finds_no_serious_violations(browser: Any, server: StaticServer, kin
             f"{url} answered {response and response.status}"
         )
         page.evaluate(support.AXE_JS.read_text(encoding="utf-8"))  # the CSP refuses an inline <script>
-        violations = page.evaluate(AXE_JS_RUN)
+        violations = page.evaluate(support.AXE_RUN)
     finally:
         page.context.close()
     report = [

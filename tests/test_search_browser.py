@@ -597,14 +597,6 @@ def test_dropdown_fits_a_phone_screen(browser: Any, server: StaticServer) -> Non
 
 # --- accessibility ----------------------------------------------------------------------------------
 
-AXE_RUN = """async () => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    return result.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
-    }));
-}"""
-
 
 def open_dropdown(page: Any, server: StaticServer) -> None:
     page.goto(server.url(""))
@@ -626,7 +618,7 @@ def test_axe_finds_no_serious_violations(browser: Any, server: StaticServer, sta
     try:
         (results_page if state == "search-page-results" else open_dropdown)(page, server)
         page.evaluate(support.AXE_JS.read_text(encoding="utf-8"))  # the CSP refuses an inline <script>
-        violations = page.evaluate(AXE_RUN)
+        violations = page.evaluate(support.AXE_RUN)
     finally:
         page.context.close()
     report = [

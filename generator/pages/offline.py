@@ -28,15 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 from jinja2 import Environment
 
 from generator import urls
-from generator.assets import LUNR_TARGET, builtins
+from generator.assets import builtin_static_files, builtins
 from generator.cache.fingerprint import code_fingerprint
 from generator.model import SiteConfig
-from generator.names import is_ignored_name
 from generator.pages.base import Page, PageRenderer
 
 #: The service worker's source, in the static folder; `sw.js` is made from it (it is copied as is too).
@@ -106,7 +104,7 @@ def shell_files() -> list[str]:
     and the favicon. A file a build lacks (no lunr.js without node_modules) is skipped by the worker."""
     names = [
         name
-        for name in _builtin_static()
+        for name in builtin_static_files()
         if name == "favicon.svg"
         or (name.count("/") == 1 and name.endswith((".css", ".js")) and name != WORKER_SOURCE)
     ]
@@ -161,21 +159,6 @@ def _add_templates(digest: hashlib._Hash, env: Environment) -> None:
 def _add_static(digest: hashlib._Hash) -> None:
     """The built-in static files and lunr.js, by name and bytes (relative names: the same wherever the
     generator is installed)."""
-    for name, path in _builtin_static().items():
+    for name, path in builtin_static_files().items():
         data = path.read_bytes()
         digest.update(f"\0{name}\0{len(data)}\0".encode() + data)
-
-
-def _builtin_static() -> dict[str, Path]:
-    """The built-in static files a build copies, by name in sorted order, lunr.js included when present;
-    hidden files and editors' swap files left out, as the build leaves them out."""
-    assets = builtins()
-    files: dict[str, Path] = {}
-    if assets.static.is_dir():
-        for path in assets.static.rglob("*"):
-            parts = path.relative_to(assets.static).parts
-            if path.is_file() and not any(is_ignored_name(part) for part in parts):
-                files["/".join(parts)] = path
-    if assets.lunr_js.is_file():
-        files[LUNR_TARGET] = assets.lunr_js
-    return dict(sorted(files.items()))

@@ -110,21 +110,22 @@
     } : null);
   }
 
+  /** Adds `slug` to `list`, or takes it out when it is there. */
+  function toggle(list, slug) {
+    var at = list.indexOf(slug);
+    if (at === -1) list.push(slug);
+    else list.splice(at, 1);
+  }
+
   document.querySelectorAll("[data-only-topic]").forEach(function (chip) {
     chip.addEventListener("click", function () {
-      var slug = chip.getAttribute("data-only-topic");
-      var at = only.indexOf(slug);
-      if (at === -1) only.push(slug);
-      else only.splice(at, 1);
+      toggle(only, chip.getAttribute("data-only-topic"));
       applyFilter();
     });
   });
   document.querySelectorAll("[data-hide-topic]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var slug = button.getAttribute("data-hide-topic");
-      var at = hidden.indexOf(slug);
-      if (at === -1) hidden.push(slug);
-      else hidden.splice(at, 1);
+      toggle(hidden, button.getAttribute("data-hide-topic"));
       store.save("hidden-topics", hidden);
       shared.applyHidden(hidden);
       applyFilter();
