@@ -17,10 +17,12 @@ PORT ?= 8000
 site: bootstrap ingest
 	$(BIN)/digest build --content "$(CONTENT)" --out "$(OUT)" $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
-# The suite on every core, one test file per worker at a time (a module's fixtures stay in one process).
+# The suite on every core, one test file per worker at a time (a module's fixtures stay in one process),
+# then the tests marked `alone` (Lighthouse's timings) with nothing else running.
 test: bootstrap
 	$(BIN)/ruff check generator tests bench
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not alone"
+	$(BIN)/python -m pytest -m alone
 
 # The fuzz tests and kill loops with 50 times the examples of `make test` (about 35 minutes).
 fuzz: bootstrap

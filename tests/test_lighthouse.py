@@ -25,6 +25,7 @@ from .common import CONTENT
 RUNS_ON_A_MISS = 3
 
 
+@pytest.mark.alone  # performance is timed: make test runs it after the parallel suite, not beside it
 def test_four_pages_score_100_on_mobile(tmp_path_factory: pytest.TempPathFactory) -> None:
     for what, fix in lighthouse.missing():
         support.require(False, what, fix)
